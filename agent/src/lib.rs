@@ -1,0 +1,1 @@
+//! camaudit agent library: sockets, HTTP, discovery, interrogation, output.

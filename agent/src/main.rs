@@ -1,0 +1,2 @@
+//! The `camaudit` binary.
+fn main() {}

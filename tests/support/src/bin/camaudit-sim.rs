@@ -1,0 +1,2 @@
+//! camaudit-sim: run a simulated camera fleet (stub).
+fn main() {}
