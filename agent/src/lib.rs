@@ -1,1 +1,25 @@
-//! camaudit agent library: sockets, HTTP, discovery, interrogation, output.
+//! camaudit agent library: everything that touches the host — sockets, HTTP, discovery,
+//! interrogation — and the scan that ties them together. The binary (`main.rs`) adds the
+//! command line and output on top.
+//!
+//! # Layout
+//! - [`net`]: interfaces, discovery sockets, the neighbour table.
+//! - [`scope`]: targets and the networks a scan covers.
+//! - [`discovery`]: discovery drivers (WS-Discovery) reporting [`discovery::Found`] devices.
+//! - [`http`]: a bounded HTTP/1.1 client (GET and POST only).
+//! - [`interrogate`]: reading one device's identity over ONVIF, up the auth ladder.
+//! - [`credentials`]: credentials bound to networks, and a secret that never prints.
+//! - [`scan`]: discovery and interrogation pipelined into a scan report.
+//! - [`output`]: table, JSON, NDJSON and CSV.
+//! - [`cli`]: the clap definitions (shared with the man page and completions).
+
+pub mod cli;
+pub mod credentials;
+pub mod discovery;
+pub mod http;
+pub mod interrogate;
+pub mod net;
+pub mod output;
+pub mod scan;
+pub mod scope;
+pub mod url;

@@ -43,9 +43,20 @@ impl PolicySet {
     pub fn builtin() -> Self {
         unimplemented!("contract stub")
     }
+    /// Only the named lists.
+    pub fn select(&self, names: &[String]) -> Result<Self, String> {
+        let _ = names;
+        unimplemented!("contract stub")
+    }
     /// Restricted under which of the selected lists.
     pub fn evaluate(&self, attribution: &Attribution) -> Policy {
         let _ = attribution;
         unimplemented!("contract stub")
     }
+}
+
+/// The evidence in plain words, one line per signal.
+pub fn explain(a: &Attribution) -> Vec<String> {
+    let _ = a;
+    unimplemented!("contract stub")
 }

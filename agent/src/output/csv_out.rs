@@ -1,0 +1,75 @@
+//! CSV output: the columns of DESIGN.md section 2, one row per device, then the summary as
+//! `#`-comment lines (skipped by `comment='#'` readers).
+
+use std::io::Write;
+
+use camaudit_protocol::record::ScanReport;
+
+pub(super) const COLUMNS: [&str; 16] = [
+    "site",
+    "agent",
+    "ip",
+    "mac",
+    "maker",
+    "brand",
+    "rebrand",
+    "restricted",
+    "lists",
+    "confidence",
+    "manufacturer",
+    "model",
+    "firmware",
+    "serial",
+    "discovered_by",
+    "auth",
+];
+
+pub(super) fn write(report: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut c = csv::Writer::from_writer(&mut *w);
+    c.write_record(COLUMNS)?;
+    for d in &report.devices {
+        let confidence = d.attribution.confidence.map(|c| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        });
+        let methods: Vec<&str> = d.discovered_by.iter().map(|m| m.as_str()).collect();
+        let row = [
+            report.site.clone().unwrap_or_default(),
+            report.agent.clone(),
+            d.ip.clone(),
+            d.mac.map(|m| m.to_string()).unwrap_or_default(),
+            d.attribution.maker.clone().unwrap_or_default(),
+            d.attribution.brand.clone().unwrap_or_default(),
+            d.attribution.rebrand.to_string(),
+            d.policy.restricted.to_string(),
+            d.policy.lists.join(";"),
+            confidence.unwrap_or_default(),
+            d.reported.manufacturer.clone().unwrap_or_default(),
+            d.reported.model.clone().unwrap_or_default(),
+            d.reported.firmware.clone().unwrap_or_default(),
+            d.reported.serial.clone().unwrap_or_default(),
+            methods.join(";"),
+            d.access.auth.as_str().to_owned(),
+        ];
+        c.write_record(row.iter().map(|f| defuse(f)))?;
+    }
+    c.flush()?;
+    drop(c);
+    let s = &report.summary;
+    writeln!(
+        w,
+        "# summary: devices={} restricted={} rebrands={} unidentified={} errors={}",
+        s.devices, s.restricted, s.rebrands, s.unidentified, s.errors
+    )
+}
+
+/// Device-supplied strings can start with `=`, `+`, `-` or `@`; spreadsheets would run them as
+/// formulas, so such cells get a leading apostrophe.
+fn defuse(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
+}
