@@ -5,7 +5,7 @@
 //! inside the scan scope, and name an ONVIF device. Each endpoint is reported once, whatever the
 //! number of interfaces, probe variants and retransmissions it answered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,9 @@ use crate::scope::Scope;
 const VARIANTS: [ProbeVariant; 2] = [ProbeVariant::NetworkVideoTransmitter, ProbeVariant::Device];
 /// Most distinct endpoints one scan accepts; a flood beyond this is counted and dropped.
 pub const MAX_ENDPOINTS: usize = 16_384;
+/// Most distinct endpoints one address may claim (an NVR may front a few; a flood of made-up
+/// endpoints from one host is not a fleet).
+pub const MAX_ENDPOINTS_PER_IP: u16 = 8;
 
 /// What to probe.
 #[derive(Clone, Debug)]
@@ -70,10 +73,16 @@ pub enum WsdError {
     NothingToScan,
 }
 
+#[derive(Default)]
+struct Seen {
+    endpoints: HashSet<String>,
+    per_ip: HashMap<Ipv4Addr, u16>,
+}
+
 struct Shared {
     ids: Vec<String>,
     scope: Scope,
-    seen: Mutex<HashSet<String>>,
+    seen: Mutex<Seen>,
     stats: Arc<Stats>,
     tx: mpsc::UnboundedSender<Found>,
 }
@@ -93,7 +102,7 @@ pub async fn discover(
     let shared = Arc::new(Shared {
         ids: ids.to_vec(),
         scope,
-        seen: Mutex::new(HashSet::new()),
+        seen: Mutex::new(Seen::default()),
         stats: stats.clone(),
         tx,
     });
