@@ -303,15 +303,17 @@ fn handle(datagram: &[u8], from: SocketAddr, iface: Option<&str>, shared: &Share
             let Ok(mut seen) = shared.seen.lock() else {
                 return;
             };
-            if seen.contains(&key) {
+            if seen.endpoints.contains(&key) {
                 stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            if seen.len() >= MAX_ENDPOINTS {
+            let per_ip = seen.per_ip.get(&ip).copied().unwrap_or(0);
+            if seen.endpoints.len() >= MAX_ENDPOINTS || per_ip >= MAX_ENDPOINTS_PER_IP {
                 stats.over_cap.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            seen.insert(key);
+            seen.per_ip.insert(ip, per_ip + 1);
+            seen.endpoints.insert(key);
         }
         stats.accepted.fetch_add(1, Ordering::Relaxed);
         let _ = shared.tx.send(Found {
