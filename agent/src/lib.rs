@@ -1,1 +1,3 @@
 //! camaudit agent library: sockets, HTTP, discovery, interrogation, output.
+
+pub mod http;
