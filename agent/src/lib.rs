@@ -1,3 +1,2 @@
 //! camaudit agent library: sockets, HTTP, discovery, interrogation, output.
-
 pub mod http;

@@ -137,28 +137,28 @@ impl Conn {
         let addr = self.budget.addr;
         let mut buf = Vec::with_capacity(READ_CHUNK.min(limits.max_head));
         let mut interim = 0;
+        // Parsing waits for a blank line, so a peer sending one byte per segment costs one
+        // scan of the new bytes per read, not one parse of the whole buffer.
+        let mut scanned = 0;
         loop {
-            let parsed = head::parse_head(&buf, limits.max_headers).map_err(|e| match e {
-                HeadError::TooManyHeaders => HttpError::TooManyHeaders {
-                    addr,
-                    max: limits.max_headers,
-                },
-                HeadError::Malformed(reason) => HttpError::BadHead { addr, reason },
-            })?;
-            if let Some((head, len)) = parsed {
-                buf.drain(..len.min(buf.len()));
-                if !head.is_interim() {
-                    return Ok((head, buf));
+            if has_blank_line(&buf, scanned) {
+                let parsed = head::parse_head(&buf, limits.max_headers)
+                    .map_err(|e| head_error(addr, limits, e))?;
+                if let Some((head, len)) = parsed {
+                    buf.drain(..len.min(buf.len()));
+                    scanned = 0;
+                    if !head.is_interim() {
+                        return Ok((head, buf));
+                    }
+                    interim += 1;
+                    if interim > MAX_INTERIM {
+                        let reason = "too many 1xx responses".into();
+                        return Err(HttpError::BadHead { addr, reason });
+                    }
+                    continue;
                 }
-                interim += 1;
-                if interim > MAX_INTERIM {
-                    return Err(HttpError::BadHead {
-                        addr,
-                        reason: "too many 1xx responses".into(),
-                    });
-                }
-                continue;
             }
+            scanned = buf.len();
             let room = limits.max_head.saturating_sub(buf.len());
             if room == 0 {
                 return Err(HttpError::HeadTooLarge {
@@ -182,13 +182,7 @@ impl Conn {
         limits: &Limits,
     ) -> Result<Vec<u8>, HttpError> {
         let addr = self.budget.addr;
-        let framing = head.framing().map_err(|e| match e {
-            HeadError::TooManyHeaders => HttpError::TooManyHeaders {
-                addr,
-                max: limits.max_headers,
-            },
-            HeadError::Malformed(reason) => HttpError::BadHead { addr, reason },
-        })?;
+        let framing = head.framing().map_err(|e| head_error(addr, limits, e))?;
         let too_large = HttpError::BodyTooLarge {
             addr,
             max: limits.max_body,
@@ -262,5 +256,40 @@ impl Conn {
                 });
             }
         }
+    }
+}
+
+/// True if `buf` holds an empty line (LF LF or LF CR LF) ending after `from`.
+fn has_blank_line(buf: &[u8], from: usize) -> bool {
+    let start = from.saturating_sub(2);
+    let tail = buf.get(start..).unwrap_or_default();
+    tail.windows(2).any(|w| w == b"\n\n") || tail.windows(3).any(|w| w == b"\n\r\n")
+}
+
+fn head_error(addr: SocketAddr, limits: &Limits, error: HeadError) -> HttpError {
+    match error {
+        HeadError::TooManyHeaders => HttpError::TooManyHeaders {
+            addr,
+            max: limits.max_headers,
+        },
+        HeadError::Malformed(reason) => HttpError::BadHead { addr, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_line_detection_spans_reads() {
+        let head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody";
+        let end = head.len() - 4;
+        for from in 0..end {
+            assert!(has_blank_line(&head[..end], from), "from {from}");
+        }
+        assert!(has_blank_line(b"HTTP/1.0 200 OK\n\n", 16));
+        assert!(!has_blank_line(b"HTTP/1.1 200 OK\r\nA: b\r\n", 0));
+        assert!(!has_blank_line(b"\r\n\r\nHTTP/1.1 200 OK\r\n", 10));
+        assert!(!has_blank_line(b"", 0));
     }
 }

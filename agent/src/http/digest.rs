@@ -2,9 +2,11 @@
 //! challenge once on a new connection. Basic is never answered: it would put the password on
 //! the wire in clear text.
 
+use std::time::Instant;
+
 use camaudit_protocol::auth::{self, Algorithm, Challenge};
 
-use super::{HttpError, Limits, Request, Response, send};
+use super::{HttpError, Limits, Request, Response, Stage, send};
 
 /// Most distinct realms kept from one 401 (a camera sends one or two).
 const MAX_REALMS: usize = 8;
@@ -26,6 +28,7 @@ pub struct DigestOutcome {
 /// Sends `req` without credentials; on a 401 with a usable Digest challenge, resends it once
 /// with an `Authorization` computed for `username`/`password` (nonce count 1, `cnonce` from
 /// the caller). Any other response, including a 401 offering only Basic, is returned as is.
+/// `limits.total_timeout` bounds both exchanges together.
 pub async fn send_with_digest(
     req: &Request<'_>,
     limits: &Limits,
@@ -33,6 +36,7 @@ pub async fn send_with_digest(
     password: &str,
     cnonce: &str,
 ) -> Result<(Response, DigestOutcome), HttpError> {
+    let start = Instant::now();
     let first = send(
         &Request {
             authorization: None,
@@ -68,6 +72,17 @@ pub async fn send_with_digest(
     tracing::debug!(addr = %req.addr, realm = %challenge.realm, algorithm = %challenge.algorithm, "answering digest challenge");
     outcome.digest_used = true;
     outcome.algorithm = Some(challenge.algorithm);
+    let remaining = limits.total_timeout.saturating_sub(start.elapsed());
+    if remaining.is_zero() {
+        return Err(HttpError::Timeout {
+            addr: req.addr,
+            stage: Stage::Connect,
+        });
+    }
+    let limits = &Limits {
+        total_timeout: remaining,
+        ..*limits
+    };
     let second = send(
         &Request {
             authorization: Some(&authorization),
@@ -292,5 +307,41 @@ mod tests {
             assert!(resp.status == 200 || resp.status == 401);
             assert_eq!(server.await.expect("server").len(), 1);
         }
+    }
+
+    /// Two slow exchanges share one total timeout: a device cannot double its cost.
+    #[tokio::test]
+    async fn both_exchanges_share_the_total_timeout() {
+        let (addr, _server) = serve(2, |_, mut stream| async move {
+            read_request(&mut stream).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        })
+        .await;
+        let limits = Limits {
+            total_timeout: Duration::from_millis(600),
+            ..limits()
+        };
+        let start = Instant::now();
+        let err = send_with_digest(&post(addr), &limits, USER, PASSWORD, CNONCE)
+            .await
+            .expect_err("second exchange runs out of time");
+        let elapsed = start.elapsed();
+        assert!(
+            matches!(
+                err,
+                HttpError::Timeout {
+                    stage: Stage::Head,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            elapsed >= Duration::from_millis(600) && elapsed < Duration::from_millis(900),
+            "{elapsed:?}"
+        );
     }
 }
