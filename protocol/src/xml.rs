@@ -12,12 +12,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_bytes: 256 * 1024,
-            max_depth: 32,
-            max_elements: 10_000,
-            max_text: 16 * 1024,
-        }
+        Self { max_bytes: 256 * 1024, max_depth: 32, max_elements: 10_000, max_text: 16 * 1024 }
     }
 }
 
