@@ -48,10 +48,10 @@ impl Seen {
         if self.set.contains(id) {
             return false;
         }
-        if self.order.len() >= SEEN_CAPACITY {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        if self.order.len() >= SEEN_CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
         }
         self.order.push_back(id.to_owned());
         self.set.insert(id.to_owned());
@@ -207,9 +207,8 @@ impl Camera {
         if req.path.split('?').next() != Some(DEVICE_PATH) {
             return plain(404, "Not Found");
         }
-        let envelope = match parse_envelope(&req.body) {
-            Ok(envelope) => envelope,
-            Err(_) => return plain(400, "Bad Request"),
+        let Ok(envelope) = parse_envelope(&req.body) else {
+            return plain(400, "Bad Request");
         };
         let credentials = credentials_of(&envelope, req.authorization.as_deref());
         let operation = envelope

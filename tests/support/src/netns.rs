@@ -239,6 +239,15 @@ impl Lan {
         Ok(&mut self.children[last])
     }
 
+    /// The exit status of a child spawned here, if it has exited (`None` while running or if
+    /// `pid` is not ours).
+    pub fn try_wait(&mut self, pid: u32) -> io::Result<Option<std::process::ExitStatus>> {
+        match self.children.iter_mut().find(|c| c.id() == pid) {
+            Some(child) => child.try_wait(),
+            None => Ok(None),
+        }
+    }
+
     /// Runs `cmd` inside `side`'s namespace to completion (the caller bounds its run time).
     pub fn output_in(&self, side: Side, cmd: &Command) -> io::Result<Output> {
         let mut inner = self.command_in(side, cmd.get_program());
@@ -257,16 +266,23 @@ impl Drop for Lan {
     }
 }
 
-/// Namespaces named with this process's prefix that still exist.
+/// Namespaces named with this process's prefix that still exist (LANs alive or leaked).
 pub fn leftover_namespaces() -> Vec<String> {
     let prefix = name_prefix();
+    namespaces()
+        .into_iter()
+        .filter(|name| name.starts_with(&prefix))
+        .collect()
+}
+
+/// Every network namespace `ip netns list` shows.
+pub fn namespaces() -> Vec<String> {
     let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
         return Vec::new();
     };
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| name.starts_with(&prefix))
         .map(str::to_owned)
         .collect()
 }

@@ -89,7 +89,7 @@ pub async fn probe(
     let socket = socket(iface_addr)?;
     let message_id = new_message_id();
     let before = rcvbuf_errors();
-    let dest = target.unwrap_or(SocketAddr::from((WSD_GROUP, WSD_PORT)));
+    let dest = target.unwrap_or_else(|| SocketAddr::from((WSD_GROUP, WSD_PORT)));
     let sent = Instant::now();
     socket
         .send_to(&probe_datagram(&message_id, typed), dest)

@@ -188,11 +188,11 @@ fn synth(
     let open_end = envelope
         .find(":Body>")
         .map(|i| i + ":Body>".len())
-        .ok_or(shape("Body"))?;
-    let close_tag = envelope.rfind(":Body>").ok_or(shape("Body end"))?;
+        .ok_or_else(|| shape("Body"))?;
+    let close_tag = envelope.rfind(":Body>").ok_or_else(|| shape("Body end"))?;
     let close_start = envelope[..close_tag]
         .rfind("</")
-        .ok_or(shape("Body end tag"))?;
+        .ok_or_else(|| shape("Body end tag"))?;
     let text = format!(
         "{}{}{}",
         &envelope[..open_end],

@@ -508,7 +508,8 @@ mod tests {
             "<s:Envelope xmlns:s=\"{NS_SOAP12}\">{}",
             "<a>".repeat(MAX_DEPTH + 1)
         );
-        let cases: Vec<(&[u8], fn(&SoapError) -> bool)> = vec![
+        type Check = fn(&SoapError) -> bool;
+        let cases: Vec<(&[u8], Check)> = vec![
             (b"<!DOCTYPE x []><x/>", |e| matches!(e, SoapError::Dtd)),
             (b"<x/>", |e| matches!(e, SoapError::NotEnvelope { .. })),
             (b"\xff\xfe", |e| matches!(e, SoapError::NotUtf8 { .. })),

@@ -188,62 +188,66 @@ impl Template {
     fn render_field(&self, field: Field, ctx: &RenderCtx<'_>, out: &mut String) {
         let id = ctx.identity;
         let mac = id.mac;
-        // Writing to a String cannot fail.
-        let _ = match field {
-            Field::Manufacturer => Ok(xml_escape_into(&id.manufacturer, out)),
-            Field::Model => Ok(xml_escape_into(&id.model, out)),
-            Field::Firmware => Ok(xml_escape_into(&id.firmware, out)),
-            Field::Serial => Ok(xml_escape_into(&id.serial, out)),
-            Field::HardwareId => Ok(xml_escape_into(&id.hardware_id, out)),
-            Field::Hostname => Ok(xml_escape_into(&id.hostname, out)),
-            Field::PctManufacturer => Ok(pct_encode_into(&id.manufacturer, out)),
-            Field::PctModel => Ok(pct_encode_into(&id.model, out)),
-            Field::PctSerial => Ok(pct_encode_into(&id.serial, out)),
+        match field {
+            Field::Manufacturer => xml_escape_into(&id.manufacturer, out),
+            Field::Model => xml_escape_into(&id.model, out),
+            Field::Firmware => xml_escape_into(&id.firmware, out),
+            Field::Serial => xml_escape_into(&id.serial, out),
+            Field::HardwareId => xml_escape_into(&id.hardware_id, out),
+            Field::Hostname => xml_escape_into(&id.hostname, out),
+            Field::PctManufacturer => pct_encode_into(&id.manufacturer, out),
+            Field::PctModel => pct_encode_into(&id.model, out),
+            Field::PctSerial => pct_encode_into(&id.serial, out),
             Field::PctAxisHardware => {
-                let bare = id.model.strip_prefix("AXIS ").unwrap_or(&id.model);
-                Ok(pct_encode_into(bare, out))
+                pct_encode_into(id.model.strip_prefix("AXIS ").unwrap_or(&id.model), out);
             }
-            Field::Ip => write!(out, "{}", ctx.ip),
-            Field::LinkLocalV4 => write!(out, "169.254.{}.{}", mac[4], mac[5].max(1)),
-            Field::HostPort if ctx.http_port == 80 => write!(out, "{}", ctx.ip),
-            Field::HostPort | Field::IpPort => write!(out, "{}:{}", ctx.ip, ctx.http_port),
-            Field::MacLowerColon => Ok(out.push_str(&crate::fleet::format_mac(&mac))),
+            Field::Ip => push(out, format_args!("{}", ctx.ip)),
+            Field::LinkLocalV4 => push(out, format_args!("169.254.{}.{}", mac[4], mac[5].max(1))),
+            Field::HostPort if ctx.http_port == 80 => push(out, format_args!("{}", ctx.ip)),
+            Field::HostPort | Field::IpPort => {
+                push(out, format_args!("{}:{}", ctx.ip, ctx.http_port));
+            }
+            Field::MacLowerColon => out.push_str(&crate::fleet::format_mac(&mac)),
             Field::MacUpperColon => {
-                Ok(out.push_str(&crate::fleet::format_mac(&mac).to_ascii_uppercase()))
+                out.push_str(&crate::fleet::format_mac(&mac).to_ascii_uppercase());
             }
-            Field::MacUpperPlain => mac.iter().try_for_each(|b| write!(out, "{b:02X}")),
-            Field::Eui64Iid => write!(
+            Field::MacUpperPlain => mac.iter().for_each(|b| push(out, format_args!("{b:02X}"))),
+            Field::Eui64Iid => push(
                 out,
-                "{:x}:{:x}:{:x}:{:x}",
-                u16::from_be_bytes([mac[0] ^ 0x02, mac[1]]),
-                u16::from_be_bytes([mac[2], 0xff]),
-                u16::from_be_bytes([0xfe, mac[3]]),
-                u16::from_be_bytes([mac[4], mac[5]])
+                format_args!(
+                    "{:x}:{:x}:{:x}:{:x}",
+                    u16::from_be_bytes([mac[0] ^ 0x02, mac[1]]),
+                    u16::from_be_bytes([mac[2], 0xff]),
+                    u16::from_be_bytes([0xfe, mac[3]]),
+                    u16::from_be_bytes([mac[4], mac[5]])
+                ),
             ),
-            Field::Uuid => Ok(out.push_str(id.endpoint.rsplit(':').next().unwrap_or(&id.endpoint))),
-            Field::ReplyMessageId => Ok(out.push_str(ctx.reply_message_id)),
-            Field::RelatesTo => Ok(xml_escape_into(ctx.relates_to, out)),
-            Field::MessageNumber => write!(out, "{}", ctx.message_number),
-            Field::Utc(part) => write_time_part(ctx.now, part, out),
+            Field::Uuid => out.push_str(id.endpoint.rsplit(':').next().unwrap_or(&id.endpoint)),
+            Field::ReplyMessageId => out.push_str(ctx.reply_message_id),
+            Field::RelatesTo => xml_escape_into(ctx.relates_to, out),
+            Field::MessageNumber => push(out, format_args!("{}", ctx.message_number)),
+            Field::Utc(part) => time_part(ctx.now, part, out),
             Field::Local(part) => {
-                let local = ctx
-                    .now
-                    .checked_add(time::Duration::seconds(self.local_offset_secs))
-                    .unwrap_or(ctx.now);
-                write_time_part(local, part, out)
+                let offset = time::Duration::seconds(self.local_offset_secs);
+                time_part(ctx.now.checked_add(offset).unwrap_or(ctx.now), part, out);
             }
-        };
+        }
     }
 }
 
-fn write_time_part(t: OffsetDateTime, part: TimePart, out: &mut String) -> std::fmt::Result {
+fn push(out: &mut String, args: std::fmt::Arguments<'_>) {
+    // Writing to a String cannot fail.
+    let _ = out.write_fmt(args);
+}
+
+fn time_part(t: OffsetDateTime, part: TimePart, out: &mut String) {
     match part {
-        TimePart::Year => write!(out, "{}", t.year()),
-        TimePart::Month => write!(out, "{}", u8::from(t.month())),
-        TimePart::Day => write!(out, "{}", t.day()),
-        TimePart::Hour => write!(out, "{}", t.hour()),
-        TimePart::Minute => write!(out, "{}", t.minute()),
-        TimePart::Second => write!(out, "{}", t.second()),
+        TimePart::Year => push(out, format_args!("{}", t.year())),
+        TimePart::Month => push(out, format_args!("{}", u8::from(t.month()))),
+        TimePart::Day => push(out, format_args!("{}", t.day())),
+        TimePart::Hour => push(out, format_args!("{}", t.hour())),
+        TimePart::Minute => push(out, format_args!("{}", t.minute())),
+        TimePart::Second => push(out, format_args!("{}", t.second())),
     }
 }
 
@@ -358,7 +362,7 @@ pub(crate) fn pct_encode_into(text: &str, out: &mut String) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            let _ = write!(out, "%{b:02X}");
+            push(out, format_args!("%{b:02X}"));
         }
     }
 }
