@@ -296,7 +296,21 @@ impl Ctx {
     async fn serve(&self, mut stream: TcpStream, peer: SocketAddr) {
         let behaviour = &self.camera.spec.behaviour;
         let request = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream)).await;
-        let Ok(Ok(request)) = request else { return };
+        let request = match request {
+            Ok(Ok(request)) => request,
+            Ok(Err(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                let camera = self.camera.ip();
+                self.stats.http(
+                    peer,
+                    Request::HttpInvalid {
+                        camera,
+                        error: e.to_string(),
+                    },
+                );
+                return;
+            }
+            _ => return,
+        };
         let answer = self.camera.answer_http(&request);
         let mut logged = answer.request.clone();
         if let Behaviour::Silent = behaviour {
@@ -450,6 +464,10 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<HttpRequest> {
     request
         .body
         .extend(buf.get(head_len..).unwrap_or_default().iter().take(length));
+    let expects_continue = header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    if expects_continue && request.body.len() < length {
+        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+    }
     while request.body.len() < length {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {

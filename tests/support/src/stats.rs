@@ -91,6 +91,8 @@ pub enum Request {
         auth: AuthOutcome,
         status: u16,
     },
+    /// Bytes on an HTTP connection that were not a request this server could read.
+    HttpInvalid { camera: Ipv4Addr, error: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,19 +181,25 @@ impl Stats {
     }
 
     pub(crate) fn http(&self, peer: SocketAddr, request: Request) {
-        if let Request::Http {
-            method,
-            path,
-            operation,
-            auth,
-            ..
-        } = &request
-        {
-            let key = operation
-                .clone()
-                .unwrap_or_else(|| format!("{method} {path}"));
+        let key = match &request {
+            Request::Http {
+                method,
+                path,
+                operation,
+                auth,
+                ..
+            } => {
+                let op = operation
+                    .clone()
+                    .unwrap_or_else(|| format!("{method} {path}"));
+                Some((op, auth.name()))
+            }
+            Request::HttpInvalid { .. } => Some(("invalid".to_owned(), "none".to_owned())),
+            Request::Udp { .. } => None,
+        };
+        if let Some(key) = key {
             let mut map = self.http.lock().unwrap_or_else(|e| e.into_inner());
-            *map.entry((key, auth.name())).or_insert(0) += 1;
+            *map.entry(key).or_insert(0) += 1;
         }
         self.record(peer, request);
     }

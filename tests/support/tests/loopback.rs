@@ -191,6 +191,24 @@ fn param<'a>(challenge: &'a str, key: &str) -> &'a str {
     &challenge[start..start + len]
 }
 
+/// The UTCDateTime of a GetSystemDateAndTime answer (prefix-agnostic text search).
+fn utc_date_time(xml: &str) -> time::OffsetDateTime {
+    let block = &xml[xml.find("UTCDateTime>").expect("UTCDateTime")..];
+    let value = |name: &str| -> u32 {
+        let start = block.find(&format!(":{name}>")).expect(name) + name.len() + 2;
+        let len = block[start..].find('<').expect("end tag");
+        block[start..start + len].trim().parse().expect("number")
+    };
+    let month = time::Month::try_from(value("Month") as u8).expect("month");
+    let date = time::Date::from_calendar_date(value("Year") as i32, month, value("Day") as u8);
+    let clock = time::Time::from_hms(
+        value("Hour") as u8,
+        value("Minute") as u8,
+        value("Second") as u8,
+    );
+    time::PrimitiveDateTime::new(date.expect("date"), clock.expect("time")).assume_utc()
+}
+
 fn md5_hex(text: &str) -> String {
     md5::Md5::digest(text.as_bytes())
         .iter()
@@ -337,7 +355,7 @@ async fn answers_only_matching_probes() {
         .iter()
         .filter_map(|e| match &e.request {
             Request::Udp { message, .. } => Some(format!("{message:?}")),
-            Request::Http { .. } => None,
+            _ => None,
         })
         .collect();
     assert_eq!(kinds.len(), cases.len());
@@ -430,6 +448,18 @@ async fn device_information_by_auth_mode() {
     );
     assert_eq!(post(http(&fleet, skewed.ip), &ours, None).await.status, 400);
     let camera_time = now + time::Duration::seconds(3600);
+    let r = post(
+        http(&fleet, skewed.ip),
+        &request("GetSystemDateAndTime", ""),
+        None,
+    )
+    .await;
+    let reported = utc_date_time(&r.text());
+    let off = (reported - camera_time).whole_seconds().abs();
+    assert!(
+        off <= 5,
+        "camera reports {reported}, its clock is {camera_time}"
+    );
     let theirs = request(
         "GetDeviceInformation",
         &username_token("admin", "Cam-ws-pw", camera_time),
@@ -616,5 +646,78 @@ async fn thousand_cameras_start_fast_and_all_answer() {
     assert!(
         start_time < Duration::from_secs(5),
         "start took {start_time:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_edge_cases_are_answered_and_logged() {
+    let ip = Ipv4Addr::new(127, 68, 0, 10);
+    let fleet = start(vec![camera(Profile::Pelco, ip, 68)]).await;
+    let addr = http(&fleet, ip);
+    let exchange = |raw: Vec<u8>| async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&raw).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let get = exchange(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()).await;
+    assert!(get.starts_with("HTTP/1.1 405 "), "{get}");
+    let gdi = request("GetDeviceInformation", "");
+    let other = format!(
+        "POST /onvif/media_service HTTP/1.1\r\nContent-Length: {}\r\n\r\n{gdi}",
+        gdi.len()
+    );
+    assert!(
+        exchange(other.into_bytes())
+            .await
+            .starts_with("HTTP/1.1 404 ")
+    );
+    assert_eq!(
+        exchange(b"\x16\x03\x01 not http\r\n\r\n".to_vec()).await,
+        ""
+    );
+    // curl-style: the body follows only after 100 Continue.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /onvif/device_service HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        gdi.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut interim = [0u8; 25];
+    tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut interim))
+        .await
+        .expect("100 Continue before the body")
+        .unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(gdi.as_bytes()).await.unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).await.unwrap();
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200 OK\r\nServer: ev-compat"));
+
+    let log = fleet.log();
+    assert!(
+        log.iter()
+            .any(|e| matches!(&e.request, Request::HttpInvalid { .. }))
+    );
+    let lines: Vec<String> = log
+        .iter()
+        .filter_map(|e| match &e.request {
+            Request::Http {
+                method,
+                path,
+                status,
+                ..
+            } => Some(format!("{method} {path} {status}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "GET / 405",
+            "POST /onvif/media_service 404",
+            "POST /onvif/device_service 200"
+        ]
     );
 }

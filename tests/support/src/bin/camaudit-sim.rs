@@ -158,7 +158,7 @@ async fn run_fleet(args: RunArgs) -> anyhow::Result<()> {
         }
     };
     if let Some(path) = &args.truth {
-        std::fs::write(path, spec.to_json()?)
+        write_private(path, &spec.to_json()?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let mode = match args.mode {
@@ -248,6 +248,16 @@ fn summary(fleet: &RunningFleet, args: &RunArgs) -> String {
         args.http_port,
         fleet.started_in().as_millis()
     )
+}
+
+/// The truth file holds camera passwords: readable by the owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 async fn terminated() {
