@@ -70,6 +70,13 @@ pub(crate) struct Camera {
     reply_ids: AtomicU64,
 }
 
+/// An accepted Probe waiting for its delay.
+#[derive(Debug)]
+pub(crate) struct PendingReply {
+    relates_to: String,
+    message_number: u32,
+}
+
 /// A complete HTTP answer before behaviour-specific framing.
 #[derive(Debug)]
 pub(crate) struct HttpAnswer {
@@ -119,8 +126,12 @@ impl Camera {
             .unwrap_or(now)
     }
 
-    /// The ProbeMatches for `probe` and the delay before sending it, or why not.
-    pub(crate) fn answer_probe(&self, probe: &Envelope) -> Result<(Duration, Vec<u8>), NoReply> {
+    /// Whether and when to answer `probe`: the delay and what to render then, or why not.
+    /// Duplicate suppression happens here, at receipt.
+    pub(crate) fn accept_probe(
+        &self,
+        probe: &Envelope,
+    ) -> Result<(Duration, PendingReply), NoReply> {
         if !self.spec.behaviour.answers_discovery() {
             return Err(NoReply::DiscoveryOff);
         }
@@ -142,17 +153,24 @@ impl Camera {
         {
             return Err(NoReply::Duplicate);
         }
+        let pending = PendingReply {
+            relates_to: message_id.to_owned(),
+            message_number: self.message_number.fetch_add(1, Ordering::Relaxed),
+        };
+        Ok((self.spec.reply_delay, pending))
+    }
+
+    /// The ProbeMatches bytes of an accepted Probe (rendered when it is sent, so a burst of
+    /// Probes costs its CPU spread over the cameras' delays).
+    pub(crate) fn render_reply(&self, pending: &PendingReply) -> Vec<u8> {
         let reply_id = self.reply_message_id();
         let ctx = RenderCtx {
-            relates_to: message_id,
+            relates_to: &pending.relates_to,
             reply_message_id: &reply_id,
-            message_number: self.message_number.fetch_add(1, Ordering::Relaxed),
+            message_number: pending.message_number,
             ..self.ctx()
         };
-        Ok((
-            self.spec.reply_delay,
-            self.templates.probe_matches.render(&ctx).into_bytes(),
-        ))
+        self.templates.probe_matches.render(&ctx).into_bytes()
     }
 
     fn reply_message_id(&self) -> String {

@@ -247,6 +247,7 @@ impl Ctx {
                 () = stopped(&mut stop) => return,
             };
             let Ok((len, peer)) = received else { continue };
+            let at = tokio::time::Instant::now();
             let bytes = buf.get(..len).unwrap_or_default();
             let envelope = parse_envelope(bytes);
             let message = datagram_kind(&envelope);
@@ -263,7 +264,7 @@ impl Ctx {
                     &self.camera,
                     &socket,
                     &envelope,
-                    peer,
+                    (peer, at),
                     &self.stats,
                     &self.stop,
                 );
@@ -336,25 +337,29 @@ impl Ctx {
     }
 }
 
-/// Answers `envelope` from `camera` after its delay, if it answers at all.
+/// Answers `envelope` from `camera` `delay` after `received`, if it answers at all.
 fn deliver(
     camera: &Arc<Camera>,
     socket: &Arc<UdpSocket>,
     envelope: &crate::soap::Envelope,
-    peer: SocketAddr,
+    (peer, received): (SocketAddr, tokio::time::Instant),
     stats: &Arc<Stats>,
     stop: &watch::Receiver<bool>,
 ) {
     if !envelope.is_probe() {
         return;
     }
-    let answer = camera.answer_probe(envelope);
-    stats.probe(matches!(answer, Err(crate::camera::NoReply::Duplicate)));
-    let Ok((delay, bytes)) = answer else { return };
-    let (socket, stats, mut stop) = (socket.clone(), stats.clone(), stop.clone());
+    let accepted = camera.accept_probe(envelope);
+    stats.probe(matches!(accepted, Err(crate::camera::NoReply::Duplicate)));
+    let Ok((delay, pending)) = accepted else {
+        return;
+    };
+    let (camera, socket, stats) = (camera.clone(), socket.clone(), stats.clone());
+    let mut stop = stop.clone();
     tokio::spawn(async move {
         tokio::select! {
-            () = tokio::time::sleep(delay) => {
+            () = tokio::time::sleep_until(received + delay) => {
+                let bytes = camera.render_reply(&pending);
                 let ok = socket.send_to(&bytes, peer).await.is_ok();
                 stats.reply(ok);
             }
@@ -380,6 +385,7 @@ impl Fanout {
                 () = stopped(&mut stop) => return,
             };
             let Ok((len, peer)) = received else { continue };
+            let at = tokio::time::Instant::now();
             let bytes = buf.get(..len).unwrap_or_default();
             let envelope = parse_envelope(bytes);
             let message = datagram_kind(&envelope);
@@ -392,7 +398,7 @@ impl Fanout {
             self.stats.datagram(peer, request);
             let Ok(envelope) = envelope else { continue };
             for (camera, udp) in &self.members {
-                deliver(camera, udp, &envelope, peer, &self.stats, &self.stop);
+                deliver(camera, udp, &envelope, (peer, at), &self.stats, &self.stop);
             }
         }
     }

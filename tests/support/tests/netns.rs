@@ -123,6 +123,24 @@ fn multicast_round(
     );
     let report: ProbeReport = serde_json::from_slice(&out.stdout).expect("probe JSON report");
 
+    // A unicast Probe to one camera reaches that camera only (its own <ip>:3702 socket).
+    let one = spec.cameras[count / 2].ip;
+    let mut unicast = Command::new(SIM);
+    unicast.args([
+        "probe",
+        "--iface-addr",
+        &lan.scanner_addr().to_string(),
+        "--wait",
+        "1s",
+    ]);
+    unicast.args(["--target", &one.to_string()]);
+    let out = lan
+        .output_in(Side::Scanner, &unicast)
+        .expect("run unicast probe");
+    let direct: ProbeReport = serde_json::from_slice(&out.stdout).expect("unicast report");
+    assert_eq!(direct.responders.into_iter().collect::<Vec<_>>(), [one]);
+    assert_eq!((direct.matches, direct.foreign_source_port), (1, 0));
+
     // SIGTERM lets the simulator write its counters; it is our own child, by pid.
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -183,7 +201,10 @@ fn fifty_cameras_answer_one_multicast_probe() {
     else {
         return;
     };
-    println!("50 cameras: ready after {ready_after:?}; report {report:?}");
+    println!(
+        "50 cameras: ready after {ready_after:?}; {} matches, last after {:?} ms",
+        report.matches, report.last_reply_ms
+    );
     let expected: BTreeSet<Ipv4Addr> = spec.cameras.iter().map(|c| c.ip).collect();
     assert_eq!(report.matches, 50);
     assert_eq!(report.distinct_responders, 50);
@@ -191,8 +212,11 @@ fn fifty_cameras_answer_one_multicast_probe() {
     assert_eq!(report.responders, expected);
     assert_eq!(report.foreign_source_port, 0, "replies come from port 3702");
     assert_eq!(report.rcvbuf_errors, Some(0));
-    assert_eq!(stats.datagrams, 1, "one multicast datagram, seen once");
-    assert_eq!((stats.probes, stats.replies), (50, 50));
+    assert_eq!(
+        stats.datagrams, 2,
+        "one multicast and one unicast datagram, each seen once"
+    );
+    assert_eq!((stats.probes, stats.replies), (51, 51));
 }
 
 #[test]
@@ -208,7 +232,7 @@ fn thousand_cameras_answer_within_max_delay() {
     );
     assert_eq!(report.distinct_responders, 1000);
     assert_eq!(report.rcvbuf_errors, Some(0));
-    assert_eq!(stats.replies, 1000);
+    assert_eq!(stats.replies, 1001);
     // Scheduling slack on a shared two-core machine; the delays themselves are ≤ max_delay.
     let last = Duration::from_millis(report.last_reply_ms.unwrap_or(u64::MAX));
     assert!(
