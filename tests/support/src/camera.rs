@@ -20,8 +20,9 @@ use crate::template::RenderCtx;
 
 const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const DEVICE_PATH: &str = "/onvif/device_service";
-/// MessageIDs remembered for duplicate suppression (SOAP-over-UDP: answer each once).
-const SEEN_CAPACITY: usize = 4096;
+/// MessageIDs remembered per camera for duplicate suppression (SOAP-over-UDP: answer each
+/// once). Retransmissions arrive within seconds, so a short memory is enough.
+const SEEN_CAPACITY: usize = 256;
 pub(crate) const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
 pub(crate) const TRUNCATED_CLAIM: usize = 4000;
 pub(crate) const TRUNCATED_SENT: usize = 500;

@@ -229,6 +229,11 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     }
 }
 
+/// After a socket error (EMFILE, ENOBUFS…): do not spin.
+async fn back_off() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
 /// What a per-camera task needs.
 #[derive(Clone)]
 struct Ctx {
@@ -246,7 +251,10 @@ impl Ctx {
                 r = socket.recv_from(&mut buf) => r,
                 () = stopped(&mut stop) => return,
             };
-            let Ok((len, peer)) = received else { continue };
+            let Ok((len, peer)) = received else {
+                back_off().await;
+                continue;
+            };
             let at = tokio::time::Instant::now();
             let bytes = buf.get(..len).unwrap_or_default();
             let envelope = parse_envelope(bytes);
@@ -280,6 +288,7 @@ impl Ctx {
                 () = stopped(&mut stop) => return,
             };
             let Ok((stream, peer)) = accepted else {
+                back_off().await;
                 continue;
             };
             self.stats.connection();
@@ -384,7 +393,10 @@ impl Fanout {
                 r = socket.recv_from(&mut buf) => r,
                 () = stopped(&mut stop) => return,
             };
-            let Ok((len, peer)) = received else { continue };
+            let Ok((len, peer)) = received else {
+                back_off().await;
+                continue;
+            };
             let at = tokio::time::Instant::now();
             let bytes = buf.get(..len).unwrap_or_default();
             let envelope = parse_envelope(bytes);
