@@ -176,16 +176,7 @@ impl Camera {
 
     fn reply_message_id(&self) -> String {
         let n = self.reply_ids.fetch_add(1, Ordering::Relaxed);
-        let mut rng = SplitMix64::new(u64::from(u32::from(self.spec.ip)) << 32 ^ n);
-        let [a, b] = [rng.next_u64(), rng.next_u64()];
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | ((b >> 48) & 0x3fff),
-            b & 0xffff_ffff_ffff
-        )
+        SplitMix64::new(u64::from(u32::from(self.spec.ip)) << 32 ^ n).uuid_v4()
     }
 
     fn ctx(&self) -> RenderCtx<'_> {

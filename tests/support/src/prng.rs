@@ -53,6 +53,19 @@ impl SplitMix64 {
         out
     }
 
+    /// A random (version 4) UUID in lower-case text form.
+    pub fn uuid_v4(&mut self) -> String {
+        let (a, b) = (self.next_u64(), self.next_u64());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
     /// `len` characters drawn from `alphabet`.
     pub fn string_from(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len)
@@ -85,6 +98,15 @@ mod tests {
         }
         assert!(seen.iter().all(|&s| s));
         assert_eq!(rng.below(0), 0);
+    }
+
+    #[test]
+    fn uuid_v4_shape() {
+        let id = SplitMix64::new(9).uuid_v4();
+        let groups: Vec<_> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_eq!(&id[14..15], "4");
+        assert!("89ab".contains(&id[19..20]), "{id}");
     }
 
     #[test]

@@ -47,15 +47,7 @@ pub fn new_message_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     let mut rng = SplitMix64::new(nanos ^ u64::from(std::process::id()) << 40);
-    let (a, b) = (rng.next_u64(), rng.next_u64());
-    format!(
-        "urn:uuid:{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        0x8000 | ((b >> 48) & 0x3fff),
-        b & 0xffff_ffff_ffff
-    )
+    format!("urn:uuid:{}", rng.uuid_v4())
 }
 
 /// What came back.

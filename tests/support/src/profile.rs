@@ -240,9 +240,15 @@ fn whole(
     Ok(sub(needle, with))
 }
 
-fn services_inner(host: &str, sep: &str, paths: &[(&str, &str)]) -> String {
+/// GetServices listing the device, media and events services at the family's own paths.
+fn services_inner(host: &str, sep: &str, media: &str, events: &str) -> String {
     let mut out = format!("<tds:GetServicesResponse>{sep}");
-    for (namespace, path) in paths {
+    let services = [
+        (NS_DEVICE, "/onvif/device_service"),
+        (NS_MEDIA, media),
+        (NS_EVENTS, events),
+    ];
+    for (namespace, path) in services {
         out.push_str(&format!(
             "<tds:Service><tds:Namespace>{namespace}</tds:Namespace>\
              <tds:XAddr>http://{host}{path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major>\
@@ -358,15 +364,7 @@ fn hikvision() -> Result<ProfileTemplates, TemplateError> {
         services: synth(
             "hikvision services",
             envelope,
-            &services_inner(
-                "@HOSTPORT@",
-                "\n",
-                &[
-                    (NS_DEVICE, "/onvif/device_service"),
-                    (NS_MEDIA, "/onvif/Media"),
-                    (NS_EVENTS, "/onvif/Events"),
-                ],
-            ),
+            &services_inner("@HOSTPORT@", "\n", "/onvif/Media", "/onvif/Events"),
             false,
         )?,
         // Synthesised: no Hikvision GetHostname capture.
@@ -449,15 +447,7 @@ fn trendnet() -> Result<ProfileTemplates, TemplateError> {
         services: synth(
             "trendnet services",
             envelope,
-            &services_inner(
-                "@HOSTPORT@",
-                "\n",
-                &[
-                    (NS_DEVICE, "/onvif/device_service"),
-                    (NS_MEDIA, "/onvif/Media"),
-                    (NS_EVENTS, "/onvif/Events"),
-                ],
-            ),
+            &services_inner("@HOSTPORT@", "\n", "/onvif/Media", "/onvif/Events"),
             false,
         )?,
         // Synthesised: no GetHostname capture.
@@ -640,11 +630,8 @@ fn pelco() -> Result<ProfileTemplates, TemplateError> {
             &services_inner(
                 "@HOSTPORT@",
                 "\n",
-                &[
-                    (NS_DEVICE, "/onvif/device_service"),
-                    (NS_MEDIA, "/onvif/media_service"),
-                    (NS_EVENTS, "/onvif/eventing_service"),
-                ],
+                "/onvif/media_service",
+                "/onvif/eventing_service",
             ),
             false,
         )?,
@@ -761,11 +748,8 @@ fn dahua(amcrest: bool) -> Result<ProfileTemplates, TemplateError> {
             &services_inner(
                 "@HOSTPORT@",
                 "",
-                &[
-                    (NS_DEVICE, "/onvif/device_service"),
-                    (NS_MEDIA, "/onvif/media_service"),
-                    (NS_EVENTS, "/onvif/event_service"),
-                ],
+                "/onvif/media_service",
+                "/onvif/event_service",
             ),
             false,
         )?,
@@ -812,11 +796,6 @@ const GSOAP_GENERIC_PROBE: [Sub; 4] = [
 
 fn generic() -> Result<ProfileTemplates, TemplateError> {
     let envelope = fixture!("unbranded-gx728mf-ir28-getdeviceinformation.xml");
-    let paths = [
-        (NS_DEVICE, "/onvif/device_service"),
-        (NS_MEDIA, "/onvif/media"),
-        (NS_EVENTS, "/onvif/event"),
-    ];
     Ok(ProfileTemplates {
         // The generic Chinese IPCAM capture (no Types element) stands in for unbranded units.
         probe_matches: t(
@@ -838,7 +817,7 @@ fn generic() -> Result<ProfileTemplates, TemplateError> {
         services: synth(
             "generic services",
             envelope,
-            &services_inner("@IPPORT@", "\n", &paths),
+            &services_inner("@IPPORT@", "\n", "/onvif/media", "/onvif/event"),
             false,
         )?,
         // Synthesised.
@@ -890,11 +869,6 @@ fn generic() -> Result<ProfileTemplates, TemplateError> {
 fn sunba() -> Result<ProfileTemplates, TemplateError> {
     let envelope = fixture!("sunba-xm530-50x50-wg-8m-getdeviceinformation.xml");
     let env = env_prefix(envelope);
-    let paths = [
-        (NS_DEVICE, "/onvif/device_service"),
-        (NS_MEDIA, "/onvif/Media"),
-        (NS_EVENTS, "/onvif/Events"),
-    ];
     Ok(ProfileTemplates {
         probe_matches: t(
             "sunba probe",
@@ -915,7 +889,7 @@ fn sunba() -> Result<ProfileTemplates, TemplateError> {
         services: synth(
             "sunba services",
             envelope,
-            &services_inner("@IPPORT@", "\n", &paths),
+            &services_inner("@IPPORT@", "\n", "/onvif/Media", "/onvif/Events"),
             false,
         )?,
         // Synthesised.
@@ -979,11 +953,6 @@ fn milesight() -> Result<ProfileTemplates, TemplateError> {
              onvif://www.onvif.org/Profile/G onvif://www.onvif.org/Profile/T \
              onvif://www.onvif.org/Profile/Q/FactoryDefault")],
     )?;
-    let paths = [
-        (NS_DEVICE, "/onvif/device_service"),
-        (NS_MEDIA, "/onvif/media_service"),
-        (NS_EVENTS, "/onvif/event_service"),
-    ];
     Ok(ProfileTemplates {
         probe_matches: t("milesight probe", probe, &axis_probe_subs(Some(scopes)))?,
         // Synthesised (UTC+8 default).
@@ -1008,7 +977,12 @@ fn milesight() -> Result<ProfileTemplates, TemplateError> {
         services: synth(
             "milesight services",
             envelope,
-            &services_inner("@HOSTPORT@", "", &paths),
+            &services_inner(
+                "@HOSTPORT@",
+                "",
+                "/onvif/media_service",
+                "/onvif/event_service",
+            ),
             false,
         )?,
         // Synthesised.

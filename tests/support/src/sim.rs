@@ -135,12 +135,13 @@ impl Fleet {
                 tasks.push(tokio::spawn(ctx.accept_loop(listener)));
             }
             if let Some(udp) = &udp {
-                let ctx = Ctx {
-                    camera: camera.clone(),
+                let responder = Responder {
+                    members: vec![(camera.clone(), udp.clone())],
+                    owner: Some(cam_spec.ip),
                     stats: stats.clone(),
                     stop: stop.clone(),
                 };
-                tasks.push(tokio::spawn(ctx.unicast_loop(udp.clone())));
+                tasks.push(tokio::spawn(responder.run(udp.clone())));
             }
             cameras.push(BoundCamera {
                 ip: cam_spec.ip,
@@ -157,12 +158,13 @@ impl Fleet {
                 .into_iter()
                 .filter_map(|(cam, udp)| udp.map(|u| (cam, u)))
                 .collect();
-            let fan = Fanout {
+            let responder = Responder {
                 members,
+                owner: None,
                 stats: stats.clone(),
-                stop: stop.clone(),
+                stop,
             };
-            tasks.push(tokio::spawn(fan.run(socket)));
+            tasks.push(tokio::spawn(responder.run(Arc::new(socket))));
         }
         Ok(RunningFleet {
             spec: Arc::new(spec),
@@ -243,43 +245,6 @@ struct Ctx {
 }
 
 impl Ctx {
-    async fn unicast_loop(self, socket: Arc<UdpSocket>) {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        let mut stop = self.stop.clone();
-        loop {
-            let received = tokio::select! {
-                r = socket.recv_from(&mut buf) => r,
-                () = stopped(&mut stop) => return,
-            };
-            let Ok((len, peer)) = received else {
-                back_off().await;
-                continue;
-            };
-            let at = tokio::time::Instant::now();
-            let bytes = buf.get(..len).unwrap_or_default();
-            let envelope = parse_envelope(bytes);
-            let message = datagram_kind(&envelope);
-            let camera = Some(self.camera.ip());
-            let request = Request::Udp {
-                camera,
-                multicast: false,
-                bytes: len,
-                message,
-            };
-            self.stats.datagram(peer, request);
-            if let Ok(envelope) = envelope {
-                deliver(
-                    &self.camera,
-                    &socket,
-                    &envelope,
-                    (peer, at),
-                    &self.stats,
-                    &self.stop,
-                );
-            }
-        }
-    }
-
     async fn accept_loop(self, listener: TcpListener) {
         let mut stop = self.stop.clone();
         loop {
@@ -377,15 +342,18 @@ fn deliver(
     });
 }
 
-/// The shared multicast receiver.
-struct Fanout {
+/// A WS-Discovery receive loop: a camera's own socket (one member) or the shared multicast
+/// socket (every camera that answers discovery).
+struct Responder {
     members: Vec<(Arc<Camera>, Arc<UdpSocket>)>,
+    /// The camera owning the socket, `None` for the shared multicast socket.
+    owner: Option<Ipv4Addr>,
     stats: Arc<Stats>,
     stop: watch::Receiver<bool>,
 }
 
-impl Fanout {
-    async fn run(self, socket: UdpSocket) {
+impl Responder {
+    async fn run(self, socket: Arc<UdpSocket>) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         let mut stop = self.stop.clone();
         loop {
@@ -398,14 +366,12 @@ impl Fanout {
                 continue;
             };
             let at = tokio::time::Instant::now();
-            let bytes = buf.get(..len).unwrap_or_default();
-            let envelope = parse_envelope(bytes);
-            let message = datagram_kind(&envelope);
+            let envelope = parse_envelope(buf.get(..len).unwrap_or_default());
             let request = Request::Udp {
-                camera: None,
-                multicast: true,
+                camera: self.owner,
+                multicast: self.owner.is_none(),
                 bytes: len,
-                message,
+                message: datagram_kind(&envelope),
             };
             self.stats.datagram(peer, request);
             let Ok(envelope) = envelope else { continue };
