@@ -1,0 +1,585 @@
+//! One simulated camera's behaviour without sockets: which Probes it answers and with what,
+//! and the HTTP answer to each device-service request (access checks included).
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt::Write;
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::auth::{DigestChallenge, Rejection, verify_username_token};
+use crate::fleet::{AuthMode, Behaviour, CameraSpec};
+use crate::prng::SplitMix64;
+use crate::profile::{HttpStyle, Operation, ProfileTemplates, not_authorized_body};
+use crate::soap::{Envelope, parse_envelope};
+use crate::stats::{AuthOutcome, Credentials, Request};
+use crate::template::RenderCtx;
+
+const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
+const DEVICE_PATH: &str = "/onvif/device_service";
+/// MessageIDs remembered per camera for duplicate suppression (SOAP-over-UDP: answer each
+/// once). Retransmissions arrive within seconds, so a short memory is enough.
+const SEEN_CAPACITY: usize = 256;
+pub(crate) const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
+pub(crate) const TRUNCATED_CLAIM: usize = 4000;
+pub(crate) const TRUNCATED_SENT: usize = 500;
+
+/// Why a camera did not answer a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NoReply {
+    NotAProbe,
+    NoMessageId,
+    TypesDoNotMatch,
+    Duplicate,
+    DiscoveryOff,
+}
+
+#[derive(Default)]
+struct Seen {
+    order: VecDeque<String>,
+    set: HashSet<String>,
+}
+
+impl Seen {
+    /// `true` when `id` is new.
+    fn insert(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() >= SEEN_CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        self.order.push_back(id.to_owned());
+        self.set.insert(id.to_owned());
+        true
+    }
+}
+
+/// A camera's state: its spec, its templates, the bound HTTP port and small mutable counters.
+pub(crate) struct Camera {
+    pub(crate) spec: CameraSpec,
+    templates: &'static ProfileTemplates,
+    pub(crate) http_port: u16,
+    digest: Option<DigestChallenge>,
+    seen: Mutex<Seen>,
+    message_number: AtomicU32,
+    reply_ids: AtomicU64,
+}
+
+/// An accepted Probe waiting for its delay.
+#[derive(Debug)]
+pub(crate) struct PendingReply {
+    relates_to: String,
+    message_number: u32,
+}
+
+/// A complete HTTP answer before behaviour-specific framing.
+#[derive(Debug)]
+pub(crate) struct HttpAnswer {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) extra_headers: Vec<(&'static str, String)>,
+    pub(crate) body: Vec<u8>,
+    /// What the log records.
+    pub(crate) request: Request,
+}
+
+impl Camera {
+    pub(crate) fn new(
+        spec: CameraSpec,
+        templates: &'static ProfileTemplates,
+        http_port: u16,
+    ) -> Self {
+        let digest = match &spec.auth {
+            AuthMode::Digest { sha256, .. } => {
+                let seed = SplitMix64::new(u64::from(u32::from(spec.ip))).next_u64();
+                Some(DigestChallenge::for_camera(
+                    &spec.identity.serial,
+                    seed,
+                    *sha256,
+                ))
+            }
+            _ => None,
+        };
+        Self {
+            spec,
+            templates,
+            http_port,
+            digest,
+            seen: Mutex::new(Seen::default()),
+            message_number: AtomicU32::new(1),
+            reply_ids: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn ip(&self) -> Ipv4Addr {
+        self.spec.ip
+    }
+
+    pub(crate) fn clock(&self) -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        now.checked_add(time::Duration::seconds(self.spec.clock_skew_secs))
+            .unwrap_or(now)
+    }
+
+    /// Whether and when to answer `probe`: the delay and what to render then, or why not.
+    /// Duplicate suppression happens here, at receipt.
+    pub(crate) fn accept_probe(
+        &self,
+        probe: &Envelope,
+    ) -> Result<(Duration, PendingReply), NoReply> {
+        if !self.spec.behaviour.answers_discovery() {
+            return Err(NoReply::DiscoveryOff);
+        }
+        let Some(types) = probe.probe_types.as_ref().filter(|_| probe.is_probe()) else {
+            return Err(NoReply::NotAProbe);
+        };
+        let Some(message_id) = probe.message_id.as_deref().filter(|m| !m.is_empty()) else {
+            return Err(NoReply::NoMessageId);
+        };
+        let wanted = |t: &String| t == "NetworkVideoTransmitter" || t == "Device";
+        if !types.is_empty() && !types.iter().any(wanted) {
+            return Err(NoReply::TypesDoNotMatch);
+        }
+        if !self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(message_id)
+        {
+            return Err(NoReply::Duplicate);
+        }
+        let pending = PendingReply {
+            relates_to: message_id.to_owned(),
+            message_number: self.message_number.fetch_add(1, Ordering::Relaxed),
+        };
+        Ok((self.spec.reply_delay, pending))
+    }
+
+    /// The ProbeMatches bytes of an accepted Probe (rendered when it is sent, so a burst of
+    /// Probes costs its CPU spread over the cameras' delays).
+    pub(crate) fn render_reply(&self, pending: &PendingReply) -> Vec<u8> {
+        let reply_id = self.reply_message_id();
+        let ctx = RenderCtx {
+            relates_to: &pending.relates_to,
+            reply_message_id: &reply_id,
+            message_number: pending.message_number,
+            ..self.ctx()
+        };
+        self.templates.probe_matches.render(&ctx).into_bytes()
+    }
+
+    fn reply_message_id(&self) -> String {
+        let n = self.reply_ids.fetch_add(1, Ordering::Relaxed);
+        SplitMix64::new(u64::from(u32::from(self.spec.ip)) << 32 ^ n).uuid_v4()
+    }
+
+    fn ctx(&self) -> RenderCtx<'_> {
+        RenderCtx {
+            identity: &self.spec.identity,
+            ip: self.spec.ip,
+            http_port: self.http_port,
+            relates_to: "",
+            reply_message_id: "",
+            message_number: 0,
+            now: self.clock(),
+        }
+    }
+
+    /// The answer to one parsed HTTP request.
+    pub(crate) fn answer_http(&self, req: &HttpRequest) -> HttpAnswer {
+        let mut log = Request::Http {
+            camera: self.spec.ip,
+            method: req.method.clone(),
+            path: req.path.clone(),
+            operation: None,
+            credentials: Credentials::None,
+            auth: AuthOutcome::NotRequired,
+            status: 0,
+        };
+        let mut answer = self.route(req, &mut log);
+        if let Request::Http { status, .. } = &mut log {
+            *status = answer.status;
+        }
+        answer.request = log;
+        answer
+    }
+
+    fn route(&self, req: &HttpRequest, log: &mut Request) -> HttpAnswer {
+        if req.method != "POST" {
+            return plain(405, "Method Not Allowed");
+        }
+        if req.path.split('?').next() != Some(DEVICE_PATH) {
+            return plain(404, "Not Found");
+        }
+        let Ok(envelope) = parse_envelope(&req.body) else {
+            return plain(400, "Bad Request");
+        };
+        let credentials = credentials_of(&envelope, req.authorization.as_deref());
+        let operation = envelope
+            .body
+            .as_ref()
+            .filter(|b| b.namespace.as_deref() == Some(DEVICE_NS))
+            .and_then(|b| Operation::from_local_name(&b.local));
+        if let Request::Http {
+            operation: op_log,
+            credentials: cred_log,
+            ..
+        } = log
+        {
+            *op_log = envelope.body.as_ref().map(|b| b.local.clone());
+            *cred_log = credentials;
+        }
+        let Some(operation) = operation else {
+            let fault = &self.templates.not_supported;
+            return self.soap(fault.status, fault.body.render(&self.ctx()));
+        };
+        if self.spec.behaviour == Behaviour::Malformed {
+            return self.soap(
+                200,
+                broken(self.templates.operation(operation).render(&self.ctx())),
+            );
+        }
+        let outcome = self.check_access(operation, &envelope, req);
+        if let Request::Http { auth, .. } = log {
+            *auth = outcome;
+        }
+        match (outcome, &self.spec.auth) {
+            (AuthOutcome::Rejected(_), AuthMode::WsUsernameToken { .. }) => {
+                self.soap(400, not_authorized_body().to_owned())
+            }
+            (AuthOutcome::Rejected(_), _) => self.challenge(),
+            _ => self.soap(200, self.templates.operation(operation).render(&self.ctx())),
+        }
+    }
+
+    fn check_access(&self, op: Operation, envelope: &Envelope, req: &HttpRequest) -> AuthOutcome {
+        if !op.needs_auth() {
+            return AuthOutcome::NotRequired;
+        }
+        let result = match &self.spec.auth {
+            AuthMode::None => return AuthOutcome::NotRequired,
+            AuthMode::WsUsernameToken { user, pass } => match &envelope.token {
+                Some(token) => verify_username_token(token, user, pass, self.clock()),
+                None if req.authorization.is_some() => Err(Rejection::WrongScheme),
+                None => Err(Rejection::Missing),
+            },
+            AuthMode::Digest { user, pass, .. } => match (&self.digest, &req.authorization) {
+                (Some(ch), Some(header)) => ch.verify(header, &req.method, &req.path, user, pass),
+                (_, None) if envelope.token.is_some() => Err(Rejection::WrongScheme),
+                _ => Err(Rejection::Missing),
+            },
+        };
+        match result {
+            Ok(()) => AuthOutcome::Accepted,
+            Err(reason) => AuthOutcome::Rejected(reason),
+        }
+    }
+
+    fn challenge(&self) -> HttpAnswer {
+        let headers = self
+            .digest
+            .as_ref()
+            .map(DigestChallenge::headers)
+            .unwrap_or_default();
+        HttpAnswer {
+            status: 401,
+            content_type: "text/html",
+            extra_headers: headers
+                .into_iter()
+                .map(|h| ("WWW-Authenticate", h))
+                .collect(),
+            body: b"<html><head><title>Document Error: Unauthorized</title></head>\
+                    <body><h2>Access Error: 401 -- Unauthorized</h2></body></html>"
+                .to_vec(),
+            request: placeholder(),
+        }
+    }
+
+    fn soap(&self, status: u16, body: String) -> HttpAnswer {
+        HttpAnswer {
+            status,
+            content_type: "application/soap+xml; charset=utf-8",
+            extra_headers: Vec::new(),
+            body: body.into_bytes(),
+            request: placeholder(),
+        }
+    }
+
+    /// Status line and headers in the family's style.
+    pub(crate) fn head(&self, answer: &HttpAnswer, content_length: usize) -> String {
+        let mut head = String::with_capacity(256);
+        let _ = match self.templates.http {
+            HttpStyle::AppWebs => write!(
+                head,
+                "HTTP/1.1 {}\r\nDate: {}\r\nServer: App-webs/\r\nConnection: close\r\n\
+                 Content-Length: {content_length}\r\nContent-Type: {}\r\n",
+                answer.status,
+                http_date(OffsetDateTime::now_utc()),
+                answer.content_type
+            ),
+            HttpStyle::Plain { server } => {
+                let _ = write!(
+                    head,
+                    "HTTP/1.1 {} {}\r\n",
+                    answer.status,
+                    reason(answer.status)
+                );
+                if let Some(server) = server {
+                    let _ = write!(head, "Server: {server}\r\n");
+                }
+                write!(
+                    head,
+                    "Content-Type: {}\r\nContent-Length: {content_length}\r\nConnection: close\r\n",
+                    answer.content_type
+                )
+            }
+        };
+        for (name, value) in &answer.extra_headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        head.push_str("\r\n");
+        head
+    }
+
+    /// The bytes to write for `answer` under this camera's behaviour.
+    pub(crate) fn frame(&self, answer: &HttpAnswer) -> Vec<u8> {
+        match self.spec.behaviour {
+            Behaviour::Truncated => {
+                let mut out = self.head(answer, TRUNCATED_CLAIM).into_bytes();
+                out.extend(answer.body.iter().take(TRUNCATED_SENT));
+                out
+            }
+            Behaviour::Oversized => {
+                let mut body = answer.body.clone();
+                body.extend_from_slice(b"<!--");
+                body.resize(OVERSIZED_BODY.saturating_sub(3).max(body.len()), b'A');
+                body.extend_from_slice(b"-->");
+                let mut out = self.head(answer, body.len()).into_bytes();
+                out.extend(body);
+                out
+            }
+            _ => {
+                let mut out = self.head(answer, answer.body.len()).into_bytes();
+                out.extend(&answer.body);
+                out
+            }
+        }
+    }
+}
+
+/// A parsed HTTP request.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HttpRequest {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) authorization: Option<String>,
+    pub(crate) body: Vec<u8>,
+}
+
+fn credentials_of(envelope: &Envelope, authorization: Option<&str>) -> Credentials {
+    if let Some(token) = &envelope.token {
+        return if token.password_type.as_deref() == Some(crate::soap::PASSWORD_DIGEST) {
+            Credentials::UsernameTokenDigest
+        } else {
+            Credentials::UsernameTokenText
+        };
+    }
+    match authorization.map(|a| {
+        a.trim_start()
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    }) {
+        None => Credentials::None,
+        Some(s) if s == "digest" => Credentials::HttpDigest,
+        Some(s) if s == "basic" => Credentials::HttpBasic,
+        Some(_) => Credentials::HttpOther,
+    }
+}
+
+fn placeholder() -> Request {
+    Request::Http {
+        camera: Ipv4Addr::UNSPECIFIED,
+        method: String::new(),
+        path: String::new(),
+        operation: None,
+        credentials: Credentials::None,
+        auth: AuthOutcome::NotRequired,
+        status: 0,
+    }
+}
+
+fn plain(status: u16, text: &str) -> HttpAnswer {
+    HttpAnswer {
+        status,
+        content_type: "text/plain",
+        extra_headers: Vec::new(),
+        body: text.as_bytes().to_vec(),
+        request: placeholder(),
+    }
+}
+
+/// Valid XML cut mid-way and left with an unterminated attribute and an undefined entity.
+fn broken(body: String) -> String {
+    let mut cut = body.len() * 3 / 5;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}<tt:Broken attr=\"unterminated>&bogus;", &body[..cut])
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        _ => "",
+    }
+}
+
+fn http_date(t: OffsetDateTime) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let weekday = WEEKDAYS
+        .get(usize::from(t.weekday().number_days_from_monday()))
+        .unwrap_or(&"Mon");
+    let month = MONTHS
+        .get(usize::from(u8::from(t.month()) - 1))
+        .unwrap_or(&"Jan");
+    format!(
+        "{weekday}, {:02} {month} {} {:02}:{:02}:{:02} GMT",
+        t.day(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::{FleetOptions, FleetSpec, Profile, VendorMix};
+
+    fn camera(profile: Profile, auth: AuthMode, behaviour: Behaviour) -> Camera {
+        let opts = FleetOptions {
+            vendor_mix: VendorMix::only(profile),
+            ..Default::default()
+        };
+        let mut spec = FleetSpec::generate(1, Ipv4Addr::new(127, 5, 0, 10), 1, &opts).unwrap();
+        let mut cam = spec.cameras.remove(0);
+        cam.auth = auth;
+        cam.behaviour = behaviour;
+        Camera::new(cam, crate::profile::templates(profile).unwrap(), 8080)
+    }
+
+    fn post(op: &str) -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            path: "/onvif/device_service".into(),
+            body: format!(
+                "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>\
+                 <{op} xmlns=\"http://www.onvif.org/ver10/device/wsdl\"/></s:Body></s:Envelope>"
+            )
+            .into_bytes(),
+            ..HttpRequest::default()
+        }
+    }
+
+    #[test]
+    fn access_classes_and_statuses() {
+        let ws = AuthMode::WsUsernameToken {
+            user: "admin".into(),
+            pass: "pw".into(),
+        };
+        let digest = AuthMode::Digest {
+            user: "admin".into(),
+            pass: "pw".into(),
+            sha256: true,
+        };
+        let cases = [
+            (AuthMode::None, "GetDeviceInformation", 200),
+            (ws.clone(), "GetDeviceInformation", 400),
+            (ws.clone(), "GetSystemDateAndTime", 200),
+            (digest.clone(), "GetScopes", 401),
+            (digest.clone(), "GetCapabilities", 200),
+            (AuthMode::None, "SetHostname", 500),
+        ];
+        for (auth, op, status) in cases {
+            let cam = camera(Profile::Hikvision, auth.clone(), Behaviour::Normal);
+            let answer = cam.answer_http(&post(op));
+            assert_eq!(answer.status, status, "{auth:?} {op}");
+        }
+        let cam = camera(Profile::Dahua, digest, Behaviour::Normal);
+        let answer = cam.answer_http(&post("GetNetworkInterfaces"));
+        let realm = format!("realm=\"Login to {}\"", cam.spec.identity.serial);
+        assert_eq!(answer.extra_headers.len(), 2);
+        assert!(answer.extra_headers.iter().all(|(_, v)| v.contains(&realm)));
+    }
+
+    #[test]
+    fn methods_and_paths() {
+        let cam = camera(Profile::Axis, AuthMode::None, Behaviour::Normal);
+        let mut get = post("GetScopes");
+        get.method = "GET".into();
+        assert_eq!(cam.answer_http(&get).status, 405);
+        let mut other = post("GetScopes");
+        other.path = "/cgi-bin/magicBox.cgi".into();
+        assert_eq!(cam.answer_http(&other).status, 404);
+        let mut junk = post("GetScopes");
+        junk.body = b"<nope".to_vec();
+        assert_eq!(cam.answer_http(&junk).status, 400);
+    }
+
+    #[test]
+    fn hikvision_head_is_app_webs_style() {
+        let cam = camera(Profile::Hikvision, AuthMode::None, Behaviour::Normal);
+        let answer = cam.answer_http(&post("GetCapabilities"));
+        let head = cam.head(&answer, answer.body.len());
+        assert!(head.starts_with("HTTP/1.1 200\r\nDate: "), "{head}");
+        assert!(head.contains("\r\nServer: App-webs/\r\nConnection: close\r\n"));
+    }
+
+    #[test]
+    fn framing_per_behaviour() {
+        let truncated = camera(Profile::Axis, AuthMode::None, Behaviour::Truncated);
+        let answer = truncated.answer_http(&post("GetCapabilities"));
+        let bytes = truncated.frame(&answer);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("Content-Length: 4000\r\n"));
+        let body_start = text.find("\r\n\r\n").unwrap() + 4;
+        assert_eq!(bytes.len() - body_start, TRUNCATED_SENT);
+
+        let oversized = camera(Profile::Axis, AuthMode::None, Behaviour::Oversized);
+        let answer = oversized.answer_http(&post("GetCapabilities"));
+        let bytes = oversized.frame(&answer);
+        let text = String::from_utf8_lossy(&bytes[..300]);
+        assert!(
+            text.contains(&format!("Content-Length: {OVERSIZED_BODY}\r\n")),
+            "{text}"
+        );
+
+        let malformed = camera(Profile::Axis, AuthMode::None, Behaviour::Malformed);
+        let answer = malformed.answer_http(&post("GetDeviceInformation"));
+        assert_eq!(answer.status, 200);
+        assert!(parse_envelope(&answer.body).is_err());
+    }
+
+    #[test]
+    fn http_date_format() {
+        let t = time::macros::datetime!(2016-02-25 11:33:08 UTC);
+        assert_eq!(http_date(t), "Thu, 25 Feb 2016 11:33:08 GMT");
+    }
+}
