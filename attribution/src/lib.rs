@@ -1,9 +1,30 @@
 //! camaudit-attribution: names the company that really made a device, with the evidence, and
 //! applies the policy lists. Pure: observations in, verdict out; no I/O, no clock.
-//! CONTRACT STUB: the public API below is fixed; bodies are being implemented.
+//!
+//! Layout: [`makers`] (canonical maker names), `brands` (what devices call themselves),
+//! [`oui`] (IEEE MAC prefixes, generated table in `oui_table`), `signals` (one extractor per
+//! kind of evidence), `verdict` (weighing), [`policy`] (the lists), [`explain`] (plain words).
+
+pub mod explain;
+pub mod makers;
+pub mod oui;
+pub mod policy;
+
+mod brands;
+mod oui_table;
+mod signals;
+mod verdict;
 
 use camaudit_protocol::mac::Mac;
-use camaudit_protocol::record::{Attribution, Policy};
+use camaudit_protocol::record::Attribution;
+
+pub use explain::explain;
+pub use makers::Maker;
+pub use oui::{OuiEntry, OuiError, OuiRegistry, Registry};
+pub use policy::{PolicyError, PolicyList, PolicySet};
+
+use signals::identity::{self, BrandSeen};
+use signals::{Group, Hit, Strength, bounded, firmware, model, serial, stack, vendor};
 
 /// Everything the agent learned about one device that may say who made it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,26 +47,213 @@ pub struct Observation {
     pub http_servers: Vec<String>,
     /// WS-Discovery endpoint reference.
     pub endpoint: Option<String>,
+    /// Replies to vendor-only discovery protocols and APIs.
+    pub vendor: Vec<VendorReply>,
 }
 
-/// Attributes one device.
-pub fn attribute(obs: &Observation) -> Attribution {
-    let _ = obs;
-    unimplemented!("contract stub")
+/// A reply to a protocol or API only one maker family's firmware speaks: the extension point
+/// for the SADP, DHIP, ISAPI and Dahua CGI probes. One such reply settles the maker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VendorReply {
+    /// A Hikvision SADP `inquiry` answer (UDP 37020).
+    Sadp {
+        model: Option<String>,
+        serial: Option<String>,
+        oem_info: Option<String>,
+    },
+    /// A Dahua DHIP `client.notifyDevInfo` answer (UDP 37810).
+    Dhip {
+        vendor: Option<String>,
+        device_type: Option<String>,
+        serial: Option<String>,
+    },
+    /// Hikvision ISAPI `/ISAPI/System/deviceInfo`.
+    IsapiDeviceInfo {
+        manufacturer: Option<String>,
+        oem_code: Option<String>,
+        model: Option<String>,
+    },
+    /// Dahua `magicBox.cgi?action=getSystemInfo`: the `updateSerial` line.
+    DahuaUpdateSerial { update_serial: String },
 }
 
-/// The policy lists in force.
+/// Attributes devices, optionally with a full IEEE registry for makers outside the built-in
+/// table.
 #[derive(Clone, Debug, Default)]
-pub struct PolicySet {}
+pub struct Attributor {
+    registry: Option<OuiRegistry>,
+}
 
-impl PolicySet {
-    /// The lists shipped with the binary (`us-ndaa-889`, `uk-nil`).
-    pub fn builtin() -> Self {
-        unimplemented!("contract stub")
+/// Most entries examined per list field (namespaces, XAddrs, realms, banners, replies).
+const MAX_ITEMS: usize = 64;
+
+impl Attributor {
+    pub fn new() -> Self {
+        Self::default()
     }
-    /// Restricted under which of the selected lists.
-    pub fn evaluate(&self, attribution: &Attribution) -> Policy {
-        let _ = attribution;
-        unimplemented!("contract stub")
+
+    /// Uses `registry` for MAC prefixes the built-in table does not know.
+    pub fn with_registry(mut self, registry: OuiRegistry) -> Self {
+        self.registry = Some(registry);
+        self
     }
+
+    /// Attributes one device.
+    pub fn attribute(&self, obs: &Observation) -> Attribution {
+        let mut hits: Vec<Hit> = Vec::with_capacity(8);
+        let mut reply_brand = None;
+        for r in obs.vendor.iter().take(MAX_ITEMS) {
+            if let Some(name) = vendor::reply(r, &mut hits) {
+                reply_brand = reply_brand.or_else(|| recognised_brand(&name));
+            }
+        }
+        let oui_brand = obs.mac.as_ref().and_then(|m| self.mac_oui(m, &mut hits));
+        let maker_brand = obs
+            .manufacturer
+            .as_deref()
+            .and_then(|m| identity::manufacturer("onvif-manufacturer", m, &mut hits));
+        let scopes = identity::scopes(&obs.scopes, &mut hits);
+
+        if let Some(m) = obs.model.as_deref().map(bounded) {
+            if let Some(t) = model::family(m) {
+                hits.push(
+                    Hit::new("model-family", m, Group::Model)
+                        .pointing(t.maker, t.strength)
+                        .detail(t.label),
+                );
+            }
+        }
+        if let Some(fw) = obs.firmware.as_deref().map(bounded) {
+            if let Some(t) = firmware::format(fw) {
+                hits.push(
+                    Hit::new("firmware-format", fw, Group::Firmware)
+                        .pointing(t.maker, t.strength)
+                        .detail(t.label),
+                );
+            }
+        }
+        if let Some(sn) = obs.serial.as_deref().map(bounded) {
+            if let Some(t) = serial::layout(sn) {
+                hits.push(
+                    Hit::new("serial-format", sn, Group::Serial)
+                        .pointing(t.t.maker, t.t.strength)
+                        .detail(t.detail),
+                );
+            }
+        }
+        if let Some(id) = obs.hardware_id.as_deref().map(bounded) {
+            if let Some(t) = serial::hardware_id(id) {
+                hits.push(
+                    Hit::new("hardware-id", id, Group::HardwareId)
+                        .pointing(t.maker, t.strength)
+                        .detail(t.label),
+                );
+            }
+        }
+        list_hits(
+            &obs.namespaces,
+            "onvif-namespace",
+            Group::Stack,
+            stack::namespace,
+            &mut hits,
+        );
+        list_hits(
+            &obs.xaddrs,
+            "xaddr-path",
+            Group::Stack,
+            stack::xaddr,
+            &mut hits,
+        );
+        list_hits(
+            &obs.realms,
+            "auth-realm",
+            Group::Realm,
+            stack::realm,
+            &mut hits,
+        );
+        list_hits(
+            &obs.http_servers,
+            "http-server",
+            Group::Banner,
+            stack::http_server,
+            &mut hits,
+        );
+
+        let brand = maker_brand.or(scopes.brand).or(reply_brand).or(oui_brand);
+        verdict::decide(hits, brand)
+    }
+
+    /// The `mac-oui` evidence; returns the brand when the registrant is a brand owner.
+    fn mac_oui(&self, mac: &Mac, hits: &mut Vec<Hit>) -> Option<BrandSeen> {
+        let entry =
+            oui::lookup(mac).or_else(|| self.registry.as_ref().and_then(|r| r.lookup(mac)))?;
+        let value = oui::prefix_text(mac, entry.registry);
+        let mut detail = format!("IEEE {} {}", entry.registry, entry.organization);
+        if let Some(note) = entry.note {
+            detail.push_str("; ");
+            detail.push_str(note);
+        }
+        if let Some(m) = entry.maker {
+            hits.push(
+                Hit::new("mac-oui", &value, Group::Oui)
+                    .pointing(m, Strength::Strong)
+                    .detail(detail),
+            );
+            return None;
+        }
+        let Some(display) = entry.brand else {
+            hits.push(Hit::new("mac-oui", &value, Group::Oui).detail(detail));
+            return None;
+        };
+        let known = brands::by_display(display);
+        detail.push_str("; a brand owner: cameras sold under this brand are often made by an OEM");
+        let mut hit = Hit::new("mac-oui", &value, Group::Identity).detail(detail);
+        if let Some(brands::Relation::Oem(m)) = known.map(|b| b.relation) {
+            hit = hit.pointing(m, Strength::Weak);
+        }
+        hits.push(hit);
+        Some(BrandSeen {
+            display: display.to_owned(),
+            known,
+        })
+    }
+}
+
+fn recognised_brand(name: &str) -> Option<BrandSeen> {
+    brands::recognise(name)
+        .filter(|b| b.relation != brands::Relation::Placeholder)
+        .map(|b| BrandSeen {
+            display: b.display.to_owned(),
+            known: Some(b),
+        })
+}
+
+/// One hit per distinct trait found in a list field (forty namespaces name one stack).
+fn list_hits(
+    items: &[String],
+    signal: &'static str,
+    group: Group,
+    f: impl Fn(&str) -> Option<signals::Trait>,
+    hits: &mut Vec<Hit>,
+) {
+    let mut seen: Vec<&'static str> = Vec::new();
+    for item in items.iter().take(MAX_ITEMS) {
+        let item = bounded(item);
+        let Some(t) = f(item) else { continue };
+        if seen.contains(&t.label) {
+            continue;
+        }
+        seen.push(t.label);
+        hits.push(
+            Hit::new(signal, item, group)
+                .pointing(t.maker, t.strength)
+                .detail(t.label),
+        );
+    }
+}
+
+/// Attributes one device with the built-in tables.
+pub fn attribute(obs: &Observation) -> Attribution {
+    Attributor::new().attribute(obs)
 }
