@@ -115,13 +115,29 @@ impl Attributor {
             .and_then(|m| identity::manufacturer("onvif-manufacturer", m, &mut hits));
         let scopes = identity::scopes(&obs.scopes, &mut hits);
 
+        let mut series_brand = None;
         if let Some(m) = obs.model.as_deref().map(bounded) {
             if let Some(t) = model::family(m) {
+                series_brand = t.brand.and_then(recognised_brand);
                 hits.push(
                     Hit::new("model-family", m, Group::Model)
                         .pointing(t.maker, t.strength)
                         .detail(t.label),
                 );
+            }
+        }
+        for r in &obs.vendor {
+            if let VendorReply::Sadp { model: Some(m), .. }
+            | VendorReply::Dhip {
+                device_type: Some(m),
+                ..
+            } = r
+            {
+                if series_brand.is_none() {
+                    series_brand = model::family(m)
+                        .and_then(|t| t.brand)
+                        .and_then(recognised_brand);
+                }
             }
         }
         if let Some(fw) = obs.firmware.as_deref().map(bounded) {
@@ -180,7 +196,11 @@ impl Attributor {
             &mut hits,
         );
 
-        let brand = maker_brand.or(scopes.brand).or(reply_brand).or(oui_brand);
+        let brand = maker_brand
+            .or(scopes.brand)
+            .or(reply_brand)
+            .or(oui_brand)
+            .or(series_brand);
         verdict::decide(hits, brand)
     }
 

@@ -86,6 +86,18 @@ pub(crate) struct Trait {
     pub(crate) strength: Strength,
     /// What was recognised, in words, for the evidence detail.
     pub(crate) label: &'static str,
+    /// The brand the trait belongs to when it is a sub-brand's or reseller's series (EZVIZ
+    /// CS-…, Amcrest IPnM-…): the brand shown when the device states none.
+    pub(crate) brand: Option<&'static str>,
+}
+
+impl Trait {
+    pub(crate) const fn branded(self, brand: &'static str) -> Self {
+        Self {
+            brand: Some(brand),
+            ..self
+        }
+    }
 }
 
 pub(crate) const fn strong(maker: Maker, label: &'static str) -> Trait {
@@ -93,6 +105,7 @@ pub(crate) const fn strong(maker: Maker, label: &'static str) -> Trait {
         maker,
         strength: Strength::Strong,
         label,
+        brand: None,
     }
 }
 
@@ -101,6 +114,7 @@ pub(crate) const fn weak(maker: Maker, label: &'static str) -> Trait {
         maker,
         strength: Strength::Weak,
         label,
+        brand: None,
     }
 }
 

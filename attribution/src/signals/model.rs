@@ -33,7 +33,7 @@ fn hikvision(p: P<'_>) -> Option<Trait> {
         .and_then(|p| p.lit(b"-"))
         .is_some()
     {
-        return Some(strong(H, "HiWatch (Hikvision) HW?- model number"));
+        return Some(strong(H, "HiWatch (Hikvision) HW?- model number").branded("HiWatch"));
     }
     if p.lit(b"IPC-")
         .and_then(|p| p.one_of(b"BTD"))
@@ -41,17 +41,17 @@ fn hikvision(p: P<'_>) -> Option<Trait> {
         .and_then(|p| p.lit(b"H"))
         .is_some()
     {
-        return Some(strong(H, "HiLook (Hikvision) IPC-B/T/D###H model number"));
+        return Some(strong(H, "HiLook (Hikvision) IPC-B/T/D###H model number").branded("HiLook"));
     }
     if p.lit(b"CS-")
         .and_then(|p| p.upper(1, 4))
         .and_then(|p| p.alnum(1, 8))
         .is_some()
     {
-        return Some(strong(H, "EZVIZ (Hikvision) CS- model number"));
+        return Some(strong(H, "EZVIZ (Hikvision) CS- model number").branded("EZVIZ"));
     }
     if p.lit(b"CMIP").and_then(|p| p.digits(1, 5)).is_some() {
-        return Some(strong(H, "LTS CMIP series, Hikvision OEM hardware"));
+        return Some(strong(H, "LTS CMIP series, Hikvision OEM hardware").branded("LTS"));
     }
     None
 }
@@ -72,7 +72,9 @@ fn dahua(p: P<'_>) -> Option<Trait> {
             return Some(strong(D, "Dahua IPC-T/B#### model number"));
         }
         if q.lit(b"COLOR").is_some() {
-            return Some(strong(D, "EmpireTech IPC-Color series, Dahua OEM hardware"));
+            return Some(
+                strong(D, "EmpireTech IPC-Color series, Dahua OEM hardware").branded("EmpireTech"),
+            );
         }
     }
     // PTZ domes: SD49225XA, SD22404T, SD1A203T, SD6AL245U (not Vivotek's SD9364).
@@ -120,17 +122,16 @@ fn dahua(p: P<'_>) -> Option<Trait> {
         .and_then(|q| q.lit(b"M-"))
         .is_some()
     {
-        return Some(strong(D, "Amcrest IPnM series, Dahua OEM hardware"));
+        return Some(strong(D, "Amcrest IPnM series, Dahua OEM hardware").branded("Amcrest"));
     }
     if p.lit(b"LN")
         .and_then(|q| q.one_of(b"BEZ"))
         .and_then(|q| q.digits(1, 4))
         .is_some()
     {
-        return Some(weak(
-            D,
-            "Lorex LNB/LNE/LNZ series, mostly Dahua OEM hardware",
-        ));
+        return Some(
+            weak(D, "Lorex LNB/LNE/LNZ series, mostly Dahua OEM hardware").branded("Lorex"),
+        );
     }
     None
 }

@@ -42,13 +42,6 @@ const NAMESPACES: &[(&str, Trait)] = &[
             "ONVIF 'plus' extension namespace of the Uniview stack",
         ),
     ),
-    (
-        "http://www.eventextension.com/2011",
-        weak(
-            Maker::Xiongmai,
-            "eventextension.com namespace of the Xiongmai stack",
-        ),
-    ),
 ];
 
 /// XAddr path markers of one maker's ONVIF server.
@@ -207,10 +200,8 @@ mod tests {
             ),
             ("http://www.axis.com/vapix/ws/action1", Some(Maker::Axis)),
             ("http://www.onvif.org/ver10/plus/wsdl", Some(Maker::Uniview)),
-            (
-                "http://www.eventextension.com/2011/event/topics",
-                Some(Maker::Xiongmai),
-            ),
+            // Declared by Xiongmai boards and by Hikvision-OEM TRENDnet firmware alike.
+            ("http://www.eventextension.com/2011/event/topics", None),
             ("http://www.onvif.org/ver10/schema", None),
             ("http://www.w3.org/2003/05/soap-envelope", None),
             ("GenetecPtzPatterns", None),
