@@ -190,22 +190,32 @@ const MAX_LEN: usize = 128;
 
 /// Normalised matching key: lower-case ASCII alphanumeric tokens with [`STOP`] tokens dropped,
 /// joined without separators. Exact comparison of keys, never substring search.
+#[cfg(test)]
 pub(crate) fn normalise(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_LEN));
+    let mut buf = [0u8; MAX_LEN];
+    normalise_into(s, &mut buf).to_owned()
+}
+
+/// [`normalise`] into a stack buffer (attribution runs on every device of a scan).
+fn normalise_into<'b>(s: &str, buf: &'b mut [u8; MAX_LEN]) -> &'b str {
     let bytes = s.as_bytes();
     let bytes = bytes.get(..MAX_LEN).unwrap_or(bytes);
+    let mut len = 0;
     for token in bytes.split(|b| !b.is_ascii_alphanumeric()) {
-        if token.is_empty() {
+        if token.is_empty()
+            || STOP
+                .iter()
+                .any(|s| s.as_bytes().eq_ignore_ascii_case(token))
+        {
             continue;
         }
-        let is_stop = STOP
-            .iter()
-            .any(|s| s.as_bytes().eq_ignore_ascii_case(token));
-        if !is_stop {
-            out.extend(token.iter().map(|b| char::from(b.to_ascii_lowercase())));
+        for (d, b) in buf.iter_mut().skip(len).zip(token) {
+            *d = b.to_ascii_lowercase();
+            len += 1;
         }
     }
-    out
+    // Only ASCII alphanumerics were written.
+    std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default()
 }
 
 /// The brand a normalised key names.
@@ -218,29 +228,52 @@ pub(crate) fn by_display(display: &str) -> Option<&'static Brand> {
     BRANDS.iter().find(|b| b.display == display)
 }
 
+fn by_text(s: &str) -> Option<&'static Brand> {
+    let mut buf = [0u8; MAX_LEN];
+    by_key(normalise_into(s, &mut buf))
+}
+
 /// The brand a device's self-description names: the whole string, or else its first one or
 /// two words when every word after them carries a digit (a model or serial number:
 /// "HIKVISION DS-2CD3955FWD-IWS" → Hikvision). "Shanghai Dahua Scale Factory" is not Dahua.
 pub(crate) fn recognise(s: &str) -> Option<&'static Brand> {
-    if let Some(b) = by_key(&normalise(s)) {
+    if let Some(b) = by_text(s) {
         return Some(b);
     }
-    let words: Vec<&str> = s
-        .split(|c: char| c.is_whitespace() || c == '_')
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .collect();
-    for n in [2, 1] {
-        let (head, tail) = words.split_at(n.min(words.len()));
-        if head.is_empty()
-            || tail.is_empty()
-            || !tail.iter().all(|w| w.bytes().any(|b| b.is_ascii_digit()))
-        {
+    let is_sep = |c: char| c.is_whitespace() || c == '_';
+    // Byte offsets where the first, second and third words end.
+    let mut ends = [0usize; 3];
+    let mut words = 0;
+    let mut in_word = false;
+    for (i, c) in s.char_indices() {
+        if is_sep(c) {
+            if in_word && words < ends.len() {
+                if let Some(e) = ends.get_mut(words) {
+                    *e = i;
+                }
+                words += 1;
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    for n in [2usize, 1] {
+        let Some(&end) = ends.get(n - 1) else {
+            continue;
+        };
+        if end == 0 || words < n {
             continue;
         }
-        if let Some(b) =
-            by_key(&normalise(&head.join(" "))).filter(|b| b.relation != Relation::Placeholder)
-        {
+        let (head, tail) = s.split_at(end);
+        let tail_is_numbers = tail
+            .split(is_sep)
+            .filter(|w| !w.is_empty())
+            .all(|w| w.bytes().any(|b| b.is_ascii_digit()));
+        if !tail_is_numbers {
+            continue;
+        }
+        if let Some(b) = by_text(head).filter(|b| b.relation != Relation::Placeholder) {
             return Some(b);
         }
     }

@@ -31,7 +31,10 @@ struct Row {
 impl Row {
     fn observation(&self) -> Observation {
         Observation {
-            mac: self.mac.as_deref().map(|m| Mac::parse(m).unwrap_or_else(|e| panic!("{}: {e}", self.source))),
+            mac: self
+                .mac
+                .as_deref()
+                .map(|m| Mac::parse(m).unwrap_or_else(|e| panic!("{}: {e}", self.source))),
             manufacturer: self.manufacturer.clone(),
             model: self.model.clone(),
             firmware: self.firmware.clone(),
@@ -53,8 +56,12 @@ fn public_identities_are_attributed_and_policed() {
         assert!(row.source.len() > 10, "every row cites its source");
         let a = attribute(&row.observation());
         let p = policy.evaluate(&a);
-        let expected = row.expected_maker.as_deref().map(|m| Maker::from_name(m).unwrap_or_else(|| panic!("{m}")));
-        if a.maker.as_deref() != row.expected_maker.as_deref() || a.rebrand != row.expected_rebrand {
+        let expected = row
+            .expected_maker
+            .as_deref()
+            .map(|m| Maker::from_name(m).unwrap_or_else(|| panic!("{m}")));
+        if a.maker.as_deref() != row.expected_maker.as_deref() || a.rebrand != row.expected_rebrand
+        {
             failures.push(format!(
                 "{}: got maker {:?} rebrand {}, want {:?} {}\n  {}",
                 row.source,
@@ -81,9 +88,20 @@ fn public_identities_are_attributed_and_policed() {
             None => assert!(!p.restricted && a.confidence.is_none(), "{}", row.source),
         }
     }
-    assert!(failures.is_empty(), "{} rows differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rows differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(file.device.len() >= 40, "{} rows", file.device.len());
-    assert!(oem_rebrands >= 10, "{oem_rebrands} Hikvision/Dahua rebrands");
+    assert!(
+        oem_rebrands >= 10,
+        "{oem_rebrands} Hikvision/Dahua rebrands"
+    );
     assert!(non_prc >= 10, "{non_prc} non-PRC devices");
-    println!("{} rows, {oem_rebrands} Hikvision/Dahua rebrands, {non_prc} non-PRC", file.device.len());
+    println!(
+        "{} rows, {oem_rebrands} Hikvision/Dahua rebrands, {non_prc} non-PRC",
+        file.device.len()
+    );
 }

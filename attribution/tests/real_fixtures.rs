@@ -17,7 +17,11 @@ struct Case {
 }
 
 fn case(files: &'static [&'static str]) -> Case {
-    Case { files, obs: Observation::default(), literals: Vec::new() }
+    Case {
+        files,
+        obs: Observation::default(),
+        literals: Vec::new(),
+    }
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -78,11 +82,19 @@ impl Case {
         self.lit(s)
     }
     fn sadp(mut self, model: &'static str) -> Self {
-        self.obs.vendor.push(VendorReply::Sadp { model: opt(model), serial: None, oem_info: None });
+        self.obs.vendor.push(VendorReply::Sadp {
+            model: opt(model),
+            serial: None,
+            oem_info: None,
+        });
         self.lit(model)
     }
     fn dhip(mut self, vendor: &'static str, device_type: &'static str) -> Self {
-        self.obs.vendor.push(VendorReply::Dhip { vendor: opt(vendor), device_type: opt(device_type), serial: None });
+        self.obs.vendor.push(VendorReply::Dhip {
+            vendor: opt(vendor),
+            device_type: opt(device_type),
+            serial: None,
+        });
         self.lit(vendor).lit(device_type)
     }
     fn isapi(mut self, manufacturer: Option<&'static str>, oem_code: Option<&'static str>) -> Self {
@@ -91,16 +103,24 @@ impl Case {
             oem_code: oem_code.map(str::to_owned),
             model: None,
         });
-        self.literals.extend(manufacturer.iter().chain(oem_code.iter()));
+        self.literals
+            .extend(manufacturer.iter().chain(oem_code.iter()));
         self
     }
     fn update_serial(mut self, s: &'static str) -> Self {
-        self.obs.vendor.push(VendorReply::DahuaUpdateSerial { update_serial: s.to_owned() });
+        self.obs.vendor.push(VendorReply::DahuaUpdateSerial {
+            update_serial: s.to_owned(),
+        });
         self.lit(s)
     }
 }
 
-type Want = (Option<&'static str>, Option<&'static str>, bool, Option<Confidence>);
+type Want = (
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+    Option<Confidence>,
+);
 
 const H: Option<&str> = Some("Hikvision");
 const D: Option<&str> = Some("Dahua");
@@ -480,29 +500,53 @@ fn every_real_identity_is_attributed() {
         let text: String = c
             .files
             .iter()
-            .map(|f| std::fs::read_to_string(format!("{DIR}{f}")).unwrap_or_else(|e| panic!("{f}: {e}")))
+            .map(|f| {
+                std::fs::read_to_string(format!("{DIR}{f}")).unwrap_or_else(|e| panic!("{f}: {e}"))
+            })
             .collect();
         for l in &c.literals {
             assert!(text.contains(l), "case {i}: '{l}' is not in {:?}", c.files);
         }
         let a = attribute(&c.obs);
-        let got = (a.maker.as_deref(), a.brand.as_deref(), a.rebrand, a.confidence);
+        let got = (
+            a.maker.as_deref(),
+            a.brand.as_deref(),
+            a.rebrand,
+            a.confidence,
+        );
         if got != *want {
-            failures.push(format!("case {i} {:?}: got {got:?}, want {want:?}\n  {}", c.files, explain(&a).join("\n  ")));
+            failures.push(format!(
+                "case {i} {:?}: got {got:?}, want {want:?}\n  {}",
+                c.files,
+                explain(&a).join("\n  ")
+            ));
             continue;
         }
         if a.maker.is_some() {
-            assert!(a.evidence.iter().any(|e| e.indicates == a.maker), "case {i}: no evidence for the maker");
+            assert!(
+                a.evidence.iter().any(|e| e.indicates == a.maker),
+                "case {i}: no evidence for the maker"
+            );
         }
         // Policy: Hikvision/Dahua-made devices are restricted under both lists whatever
         // their label; makers outside the PRC never are.
         let p = policy.evaluate(&a);
         match a.maker.as_deref().and_then(Maker::from_name) {
-            Some(Maker::Hikvision | Maker::Dahua) => assert_eq!(p.lists, ["us-ndaa-889", "uk-nil"], "case {i}"),
-            Some(m) if !matches!(m.country(), "CN" | "HK") => assert!(!p.restricted, "case {i}: {m}"),
+            Some(Maker::Hikvision | Maker::Dahua) => {
+                assert_eq!(p.lists, ["us-ndaa-889", "uk-nil"], "case {i}")
+            }
+            Some(m) if !matches!(m.country(), "CN" | "HK") => {
+                assert!(!p.restricted, "case {i}: {m}")
+            }
             _ => {}
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
     assert!(all.len() >= 60, "{}", all.len());
 }

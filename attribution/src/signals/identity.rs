@@ -1,5 +1,7 @@
 //! What the device calls itself: the ONVIF manufacturer and the WS-Discovery scopes.
 
+use std::borrow::Cow;
+
 use super::{Group, Hit, Strength, bounded, model};
 use crate::brands::{self, Brand, Relation};
 use crate::makers::Maker;
@@ -18,7 +20,7 @@ pub(crate) fn brand_hit(signal: &'static str, value: &str, brand: &'static Brand
     match brand.relation {
         Relation::Own(m) => hit
             .pointing(m, Strength::Strong)
-            .detail(format!("{m}'s own name")),
+            .detail("the maker's own name"),
         Relation::Subsidiary(m) => hit.pointing(m, Strength::Strong).detail(format!(
             "{d} is a {m} subsidiary or sub-brand (source: {})",
             brand.source
@@ -82,10 +84,12 @@ pub(crate) fn scopes(raw: &[String], hits: &mut Vec<Hit>) -> Scopes {
         };
         let (key, value) = rest.split_once('/').unwrap_or((rest, ""));
         let value = percent_decode(value);
-        let key = key.to_ascii_lowercase();
-        match key.as_str() {
-            "name" | "manufacturer" | "mfr" => name_scope(&value, hits, &mut out),
-            "hardware" | "model" => {
+        let is = |k: &str| key.eq_ignore_ascii_case(k);
+        match () {
+            () if is("name") || is("manufacturer") || is("mfr") => {
+                name_scope(&value, hits, &mut out)
+            }
+            () if is("hardware") || is("model") => {
                 if let Some(t) = model::family(&value) {
                     hits.push(
                         Hit::new("model-family", &value, Group::Model)
@@ -94,10 +98,10 @@ pub(crate) fn scopes(raw: &[String], hits: &mut Vec<Hit>) -> Scopes {
                     );
                 }
             }
-            "location" => out.china |= value.eq_ignore_ascii_case("country/china"),
-            "type" => out.nvt |= value == "Network_Video_Transmitter",
-            "extension" => out.unique_id |= value.starts_with("unique_identifier"),
-            _ => {}
+            () if is("location") => out.china |= value.eq_ignore_ascii_case("country/china"),
+            () if is("type") => out.nvt |= value == "Network_Video_Transmitter",
+            () if is("extension") => out.unique_id |= value.starts_with("unique_identifier"),
+            () => {}
         }
     }
     if out.china && out.nvt && out.unique_id {
@@ -148,8 +152,11 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Percent-decodes a scope value (invalid escapes are kept as written; invalid UTF-8 is
-/// replaced).
-pub(crate) fn percent_decode(s: &str) -> String {
+/// replaced). Borrows when there is nothing to decode.
+pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -167,7 +174,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
         out.push(c);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
