@@ -116,15 +116,11 @@ impl Attributor {
         let scopes = identity::scopes(&obs.scopes, &mut hits);
 
         let mut series_brand = None;
-        if let Some(m) = obs.model.as_deref().map(bounded) {
-            if let Some(t) = model::family(m) {
-                series_brand = t.brand.and_then(recognised_brand);
-                hits.push(
-                    Hit::new("model-family", m, Group::Model)
-                        .pointing(t.maker, t.strength)
-                        .detail(t.label),
-                );
-            }
+        if let Some(m) = obs.model.as_deref().map(bounded)
+            && let Some(t) = model::family(m)
+        {
+            series_brand = t.brand.and_then(recognised_brand);
+            hits.push(trait_hit("model-family", m, Group::Model, t));
         }
         for r in &obs.vendor {
             if let VendorReply::Sadp { model: Some(m), .. }
@@ -132,40 +128,31 @@ impl Attributor {
                 device_type: Some(m),
                 ..
             } = r
+                && series_brand.is_none()
             {
-                if series_brand.is_none() {
-                    series_brand = model::family(m)
-                        .and_then(|t| t.brand)
-                        .and_then(recognised_brand);
-                }
+                series_brand = model::family(m)
+                    .and_then(|t| t.brand)
+                    .and_then(recognised_brand);
             }
         }
-        if let Some(fw) = obs.firmware.as_deref().map(bounded) {
-            if let Some(t) = firmware::format(fw) {
-                hits.push(
-                    Hit::new("firmware-format", fw, Group::Firmware)
-                        .pointing(t.maker, t.strength)
-                        .detail(t.label),
-                );
-            }
+        if let Some(fw) = obs.firmware.as_deref().map(bounded)
+            && let Some(t) = firmware::format(fw)
+        {
+            hits.push(trait_hit("firmware-format", fw, Group::Firmware, t));
         }
-        if let Some(sn) = obs.serial.as_deref().map(bounded) {
-            if let Some(t) = serial::layout(sn) {
-                hits.push(
-                    Hit::new("serial-format", sn, Group::Serial)
-                        .pointing(t.t.maker, t.t.strength)
-                        .detail(t.detail),
-                );
-            }
+        if let Some(sn) = obs.serial.as_deref().map(bounded)
+            && let Some(t) = serial::layout(sn)
+        {
+            hits.push(
+                Hit::new("serial-format", sn, Group::Serial)
+                    .pointing(t.t.maker, t.t.strength)
+                    .detail(t.detail),
+            );
         }
-        if let Some(id) = obs.hardware_id.as_deref().map(bounded) {
-            if let Some(t) = serial::hardware_id(id) {
-                hits.push(
-                    Hit::new("hardware-id", id, Group::HardwareId)
-                        .pointing(t.maker, t.strength)
-                        .detail(t.label),
-                );
-            }
+        if let Some(id) = obs.hardware_id.as_deref().map(bounded)
+            && let Some(t) = serial::hardware_id(id)
+        {
+            hits.push(trait_hit("hardware-id", id, Group::HardwareId, t));
         }
         list_hits(
             &obs.namespaces,
@@ -238,6 +225,12 @@ impl Attributor {
             known,
         })
     }
+}
+
+fn trait_hit(signal: &'static str, value: &str, group: Group, t: signals::Trait) -> Hit {
+    Hit::new(signal, value, group)
+        .pointing(t.maker, t.strength)
+        .detail(t.label)
 }
 
 fn recognised_brand(name: &str) -> Option<BrandSeen> {

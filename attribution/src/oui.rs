@@ -395,7 +395,7 @@ mod tests {
     fn built_in_table_maps_exact_registrants() {
         // (MAC, registry, registered name, maker, brand) — values from the IEEE 2022 CSVs and
         // from the real captures named in protocol/fixtures/real/SOURCES.md.
-        let table: &[(&str, Registry, &str, Option<Maker>, Option<&str>)] = &[
+        let table = [
             (
                 "44:19:b6:3e:ba:a1",
                 Registry::MaL,
@@ -537,7 +537,7 @@ mod tests {
                 Some("Amcrest"),
             ),
         ];
-        for &(m, registry, org, maker, brand) in table {
+        for (m, registry, org, maker, brand) in table {
             let e = lookup(&mac(m)).unwrap_or_else(|| panic!("{m} not found"));
             assert_eq!(
                 (e.registry, e.organization, e.maker, e.brand),

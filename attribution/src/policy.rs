@@ -121,15 +121,15 @@ impl PolicyList {
                 message: e.message().trim().to_owned(),
             }
         })?;
-        if let Some(found) = &doc.name {
-            if found.get_ref() != name {
-                let (line, _) = line_col(text, found.span().start);
-                return Err(PolicyError::NameMismatch {
-                    list: name.to_owned(),
-                    line,
-                    found: found.get_ref().clone(),
-                });
-            }
+        if let Some(found) = &doc.name
+            && found.get_ref() != name
+        {
+            let (line, _) = line_col(text, found.span().start);
+            return Err(PolicyError::NameMismatch {
+                list: name.to_owned(),
+                line,
+                found: found.get_ref().clone(),
+            });
         }
         if doc.restricted.len() > MAX_ENTRIES {
             return Err(PolicyError::TooManyEntries {

@@ -68,7 +68,7 @@ impl Tally {
     }
 
     fn confidence(&self) -> Confidence {
-        let vendor = self.best.iter().any(|&s| s == Some(Strength::Vendor));
+        let vendor = self.best.contains(&Some(Strength::Vendor));
         let strong = self
             .best
             .iter()
@@ -146,7 +146,7 @@ pub(crate) fn decide(mut hits: Vec<Hit>, brand: Option<BrandSeen>) -> Attributio
         let contested = tallies
             .iter()
             .any(|t| t.family != w.family && t.hardware_best() >= Some(Strength::Strong));
-        let vendor = w.best.iter().any(|&s| s == Some(Strength::Vendor));
+        let vendor = w.best.contains(&Some(Strength::Vendor));
         if contested && !vendor {
             lower(w.confidence())
         } else {
