@@ -140,7 +140,14 @@ impl Attributor {
         {
             hits.push(trait_hit("firmware-format", fw, Group::Firmware, t));
         }
-        if let Some(sn) = obs.serial.as_deref().map(bounded)
+        // A serial from a vendor reply counts when the device reported none over ONVIF.
+        let reply_serial = obs.vendor.iter().find_map(|r| match r {
+            VendorReply::Sadp { serial, .. } | VendorReply::Dhip { serial, .. } => {
+                serial.as_deref()
+            }
+            _ => None,
+        });
+        if let Some(sn) = obs.serial.as_deref().or(reply_serial).map(bounded)
             && let Some(t) = serial::layout(sn)
         {
             hits.push(
@@ -269,4 +276,148 @@ fn list_hits(
 /// Attributes one device with the built-in tables.
 pub fn attribute(obs: &Observation) -> Attribution {
     Attributor::new().attribute(obs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random strings: ASCII, separators, multi-byte characters and
+    /// the prefixes the extractors look for, so every matcher sees hostile input.
+    fn garbage(seed: &mut u64, max: usize) -> String {
+        const PIECES: &[&str] = &[
+            "DS-",
+            "IPC-",
+            "SD",
+            "NVR",
+            "V5.",
+            "2.800.",
+            ".R",
+            "build ",
+            "AAWR",
+            "2019",
+            "Login to ",
+            "AXIS_",
+            "onvif://www.onvif.org/",
+            "name/",
+            "hardware/",
+            "%",
+            "%e1%ba",
+            "%zz",
+            "/",
+            " ",
+            "_",
+            "-",
+            ".",
+            "é",
+            "€",
+            "𝄞",
+            "\u{0}",
+            "Hikvision",
+            "Dahua",
+            "\t",
+            "0",
+            "9",
+            "Z",
+            "http://",
+            "/onvif/hik_ext",
+        ];
+        let mut out = String::new();
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let n = usize::try_from(*seed >> 58).unwrap_or(0) % max;
+        for _ in 0..n {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let i = usize::try_from(*seed >> 40).unwrap_or(0) % PIECES.len();
+            out.push_str(PIECES[i]);
+        }
+        out
+    }
+
+    #[test]
+    fn hostile_observations_never_panic_and_stay_bounded() {
+        let mut seed = 7u64;
+        let policy = PolicySet::builtin();
+        for round in 0..3000 {
+            let mut g = |max| garbage(&mut seed, max);
+            let obs = Observation {
+                mac: Mac::parse(&format!("{:012x}", round * 7919)).ok(),
+                manufacturer: Some(g(40)),
+                model: Some(g(40)),
+                firmware: Some(g(40)),
+                serial: Some(g(60)),
+                hardware_id: Some(g(8)),
+                scopes: (0..4).map(|_| g(30)).collect(),
+                xaddrs: vec![g(20)],
+                namespaces: vec![g(20)],
+                realms: vec![g(20)],
+                http_servers: vec![g(10)],
+                endpoint: None,
+                vendor: vec![
+                    VendorReply::Sadp {
+                        model: Some(g(20)),
+                        serial: Some(g(40)),
+                        oem_info: Some(g(10)),
+                    },
+                    VendorReply::DahuaUpdateSerial {
+                        update_serial: g(20),
+                    },
+                ],
+            };
+            let a = attribute(&obs);
+            let _ = policy.evaluate(&a);
+            let _ = explain(&a);
+            assert!(a.evidence.len() < 64, "round {round}");
+            assert!(
+                a.evidence
+                    .iter()
+                    .all(|e| e.value.len() <= signals::MAX_FIELD),
+                "round {round}"
+            );
+        }
+        // Very long values are cut, not copied whole into the evidence.
+        let long = "DS-2CD".repeat(10_000);
+        let a = attribute(&Observation {
+            model: Some(long),
+            ..Observation::default()
+        });
+        assert_eq!(a.maker.as_deref(), Some("Hikvision"));
+        assert!(
+            a.evidence
+                .iter()
+                .all(|e| e.value.len() <= signals::MAX_FIELD)
+        );
+    }
+
+    #[test]
+    fn a_runtime_registry_names_registrants_outside_the_table() {
+        let csv = "Registry,Assignment,Organization Name,Organization Address\r\n\
+MA-L,043926,China Dragon Technology Limited,\"B4 Bldg.Haoshan 1st Industry Park, Shenzhen Guangdong CN 518104 \"\r\n";
+        let attributor = Attributor::new().with_registry(OuiRegistry::from_csv(csv).unwrap());
+        // The EYEPLUS camera of home-assistant/core#63399: a Wi-Fi module maker's prefix.
+        let obs = Observation {
+            mac: Mac::parse("04:39:26:42:bb:a3").ok(),
+            manufacturer: Some("EYEPLUS".into()),
+            ..Observation::default()
+        };
+        let a = attributor.attribute(&obs);
+        assert_eq!((a.maker, a.brand.as_deref()), (None, Some("EYEPLUS")));
+        let oui = a.evidence.iter().find(|e| e.signal == "mac-oui").unwrap();
+        assert_eq!(oui.value, "04:39:26");
+        assert_eq!(oui.indicates, None);
+        assert_eq!(
+            oui.detail.as_deref(),
+            Some("IEEE MA-L China Dragon Technology Limited")
+        );
+        // Without the registry the prefix is simply unknown.
+        assert!(
+            attribute(&obs)
+                .evidence
+                .iter()
+                .all(|e| e.signal != "mac-oui")
+        );
+    }
 }
