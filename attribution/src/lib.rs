@@ -102,13 +102,13 @@ impl Attributor {
     /// Attributes one device.
     pub fn attribute(&self, obs: &Observation) -> Attribution {
         let mut hits: Vec<Hit> = Vec::with_capacity(8);
+        let oui_brand = obs.mac.as_ref().and_then(|m| self.mac_oui(m, &mut hits));
         let mut reply_brand = None;
         for r in obs.vendor.iter().take(MAX_ITEMS) {
             if let Some(name) = vendor::reply(r, &mut hits) {
                 reply_brand = reply_brand.or_else(|| recognised_brand(&name));
             }
         }
-        let oui_brand = obs.mac.as_ref().and_then(|m| self.mac_oui(m, &mut hits));
         let maker_brand = obs
             .manufacturer
             .as_deref()
@@ -418,6 +418,63 @@ MA-L,043926,China Dragon Technology Limited,\"B4 Bldg.Haoshan 1st Industry Park,
                 .evidence
                 .iter()
                 .all(|e| e.signal != "mac-oui")
+        );
+    }
+
+    #[test]
+    fn design_md_example_device() {
+        // DESIGN.md section 2: an LTS-labelled Hikvision answering SADP.
+        let obs = Observation {
+            mac: Mac::parse("44:19:b6:a1:b2:c3").ok(),
+            manufacturer: Some("LTS".into()),
+            model: Some("CMIP3042W-28M".into()),
+            firmware: Some("V5.5.0 build 170725".into()),
+            hardware_id: Some("88".into()),
+            vendor: vec![VendorReply::Sadp {
+                model: Some("DS-2CD2042WD-I".into()),
+                serial: None,
+                oem_info: None,
+            }],
+            ..Observation::default()
+        };
+        let a = attribute(&obs);
+        assert_eq!(a.maker.as_deref(), Some("Hikvision"));
+        assert_eq!(a.brand.as_deref(), Some("LTS"));
+        assert!(a.rebrand);
+        assert_eq!(
+            a.confidence,
+            Some(camaudit_protocol::record::Confidence::High)
+        );
+        let oui = a.evidence.iter().find(|e| e.signal == "mac-oui").unwrap();
+        assert_eq!(
+            (
+                oui.value.as_str(),
+                oui.indicates.as_deref(),
+                oui.detail.as_deref()
+            ),
+            (
+                "44:19:b6",
+                Some("Hikvision"),
+                Some("IEEE MA-L Hangzhou Hikvision Digital Technology Co.,Ltd.")
+            )
+        );
+        let sadp = a
+            .evidence
+            .iter()
+            .find(|e| e.signal == "sadp-reply")
+            .unwrap();
+        assert_eq!(
+            (sadp.value.as_str(), sadp.indicates.as_deref()),
+            ("DS-2CD2042WD-I", Some("Hikvision"))
+        );
+        let p = PolicySet::builtin().evaluate(&a);
+        assert!(p.restricted);
+        assert_eq!(p.lists, ["us-ndaa-889", "uk-nil"]);
+        assert_eq!(
+            explain(&a).get(1).map(String::as_str),
+            Some(
+                "MAC 44:19:b6 is registered to Hangzhou Hikvision Digital Technology Co.,Ltd. (IEEE MA-L) → Hikvision"
+            )
         );
     }
 }

@@ -85,23 +85,22 @@ pub(crate) fn scopes(raw: &[String], hits: &mut Vec<Hit>) -> Scopes {
         let (key, value) = rest.split_once('/').unwrap_or((rest, ""));
         let value = percent_decode(value);
         let is = |k: &str| key.eq_ignore_ascii_case(k);
-        match () {
-            () if is("name") || is("manufacturer") || is("mfr") => {
-                name_scope(&value, hits, &mut out)
+        if is("name") || is("manufacturer") || is("mfr") {
+            name_scope(&value, hits, &mut out);
+        } else if is("hardware") || is("model") {
+            if let Some(t) = model::family(&value) {
+                hits.push(
+                    Hit::new("model-family", &value, Group::Model)
+                        .pointing(t.maker, t.strength)
+                        .detail(t.label),
+                );
             }
-            () if is("hardware") || is("model") => {
-                if let Some(t) = model::family(&value) {
-                    hits.push(
-                        Hit::new("model-family", &value, Group::Model)
-                            .pointing(t.maker, t.strength)
-                            .detail(t.label),
-                    );
-                }
-            }
-            () if is("location") => out.china |= value.eq_ignore_ascii_case("country/china"),
-            () if is("type") => out.nvt |= value == "Network_Video_Transmitter",
-            () if is("extension") => out.unique_id |= value.starts_with("unique_identifier"),
-            () => {}
+        } else if is("location") {
+            out.china |= value.eq_ignore_ascii_case("country/china");
+        } else if is("type") {
+            out.nvt |= value == "Network_Video_Transmitter";
+        } else if is("extension") {
+            out.unique_id |= value.starts_with("unique_identifier");
         }
     }
     if out.china && out.nvt && out.unique_id {
