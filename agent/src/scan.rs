@@ -221,6 +221,7 @@ pub fn assemble(
         realms: id.realms.clone(),
         http_servers: id.http_servers.clone(),
         endpoint: f.endpoint.clone(),
+        vendor: Vec::new(),
     };
     let attribution = camaudit_attribution::attribute(&obs);
     let policy = policy.evaluate(&attribution);
