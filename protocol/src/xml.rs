@@ -35,7 +35,8 @@
 //!   [`descendants_named`](Element::descendants_named), [`path`](Element::path),
 //!   [`resolve_prefix`](Element::resolve_prefix), [`resolve_qname`](Element::resolve_qname).
 //! - Value helpers: [`clean_value`] (trim, drop control characters, cap length),
-//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM + leading whitespace).
+//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM + leading whitespace),
+//!   [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken documents).
 //!
 //! Text is the concatenation of an element's direct character data (CDATA included, entity and
 //! character references decoded, line ends normalised); whitespace-only runs that follow a child
@@ -148,6 +149,53 @@ pub fn clean_value(raw: &str, max_chars: usize) -> Option<String> {
     } else {
         Some(out.to_owned())
     }
+}
+
+/// Namespace URIs declared by `xmlns` attributes, in document order, deduplicated, at most 256.
+/// Tolerant by design (attribution wants whatever a broken reply declared): the scan stops
+/// quietly at the first syntax error, DTD or limit and returns what it saw; input over
+/// `limits.max_bytes` yields nothing.
+pub fn declared_namespaces(input: &[u8], limits: Limits) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if input.len() > limits.max_bytes {
+        return out;
+    }
+    let text = String::from_utf8_lossy(strip_preamble(input));
+    let mut reader = NsReader::from_str(&text);
+    let (mut depth, mut elements) = (0usize, 0usize);
+    loop {
+        let start = match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                depth += 1;
+                e
+            }
+            Ok(Event::Empty(e)) => e,
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Ok(Event::DocType(_) | Event::Eof) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        elements += 1;
+        if depth > limits.max_depth || elements > limits.max_elements {
+            break;
+        }
+        for attr in start.attributes().flatten() {
+            let key = attr.key.as_ref();
+            if key != "xmlns" && !key.starts_with("xmlns:") {
+                continue;
+            }
+            let Ok(uri) = attr.normalized_value(XmlVersion::Implicit1_0) else {
+                continue;
+            };
+            let uri = uri.trim();
+            if !uri.is_empty() && out.len() < MAX_NAMESPACES && !out.iter().any(|u| u == uri) {
+                out.push(uri.to_owned());
+            }
+        }
+    }
+    out
 }
 
 fn is_xml_space(b: u8) -> bool {
@@ -266,57 +314,57 @@ pub struct Attribute<'d> {
 }
 
 impl<'d> Element<'d> {
-    fn node(&self) -> Option<&'d Node> {
+    fn node(self) -> Option<&'d Node> {
         self.doc.node(self.index)
     }
 
     /// Namespace URI, or `None` when the name is unqualified with no default namespace, or its
     /// prefix is undeclared.
-    pub fn namespace(&self) -> Option<&'d str> {
+    pub fn namespace(self) -> Option<&'d str> {
         self.node()
             .and_then(|n| n.ns)
             .and_then(|id| self.doc.namespace(id))
     }
 
-    pub fn local_name(&self) -> &'d str {
+    pub fn local_name(self) -> &'d str {
         self.node()
             .map(|n| self.doc.str(&n.local))
             .unwrap_or_default()
     }
 
     /// True when this element is `{ns}local`.
-    pub fn is(&self, ns: &str, local: &str) -> bool {
+    pub fn is(self, ns: &str, local: &str) -> bool {
         self.local_name() == local && self.namespace() == Some(ns)
     }
 
     /// True when this element is `local` in any of `namespaces`.
-    pub fn is_any(&self, namespaces: &[&str], local: &str) -> bool {
+    pub fn is_any(self, namespaces: &[&str], local: &str) -> bool {
         self.local_name() == local && self.namespace().is_some_and(|ns| namespaces.contains(&ns))
     }
 
     /// Direct character data, decoded and untrimmed (see the module doc).
-    pub fn text(&self) -> &'d str {
+    pub fn text(self) -> &'d str {
         self.node()
             .map(|n| self.doc.str(&n.text))
             .unwrap_or_default()
     }
 
     /// Value of the unprefixed attribute `local`.
-    pub fn attr(&self, local: &str) -> Option<&'d str> {
+    pub fn attr(self, local: &str) -> Option<&'d str> {
         self.attributes()
             .find(|a| a.namespace.is_none() && a.local_name == local)
             .map(|a| a.value)
     }
 
     /// Value of the attribute `{ns}local`.
-    pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&'d str> {
+    pub fn attr_ns(self, ns: &str, local: &str) -> Option<&'d str> {
         self.attributes()
             .find(|a| a.namespace == Some(ns) && a.local_name == local)
             .map(|a| a.value)
     }
 
     /// Attributes, `xmlns` declarations excluded.
-    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'d>> + 'd {
+    pub fn attributes(self) -> impl Iterator<Item = Attribute<'d>> + 'd {
         let doc = self.doc;
         let range = self
             .node()
@@ -332,7 +380,7 @@ impl<'d> Element<'d> {
             })
     }
 
-    pub fn parent(&self) -> Option<Self> {
+    pub fn parent(self) -> Option<Self> {
         let parent = self.node()?.parent?;
         Some(Self {
             doc: self.doc,
@@ -341,7 +389,7 @@ impl<'d> Element<'d> {
     }
 
     /// Child elements, in order.
-    pub fn children(&self) -> Children<'d> {
+    pub fn children(self) -> Children<'d> {
         let end = self.node().map_or(self.index, |n| n.end as usize);
         Children {
             doc: self.doc,
@@ -351,13 +399,13 @@ impl<'d> Element<'d> {
     }
 
     /// First child `{ns}local`.
-    pub fn child(&self, ns: &str, local: &str) -> Option<Self> {
+    pub fn child(self, ns: &str, local: &str) -> Option<Self> {
         self.children().find(|c| c.is(ns, local))
     }
 
     /// Every child `{ns}local`.
     pub fn children_named<'a>(
-        &self,
+        self,
         ns: &'a str,
         local: &'a str,
     ) -> impl Iterator<Item = Element<'d>> + 'a
@@ -368,25 +416,25 @@ impl<'d> Element<'d> {
     }
 
     /// Text of the first child `{ns}local`.
-    pub fn child_text(&self, ns: &str, local: &str) -> Option<&'d str> {
+    pub fn child_text(self, ns: &str, local: &str) -> Option<&'d str> {
         self.child(ns, local).map(|c| c.text())
     }
 
     /// Every element below this one, in document order.
-    pub fn descendants(&self) -> impl Iterator<Item = Element<'d>> + 'd {
+    pub fn descendants(self) -> impl Iterator<Item = Element<'d>> + 'd {
         let doc = self.doc;
         let end = self.node().map_or(self.index, |n| n.end as usize);
         (self.index + 1..end).map(move |index| Element { doc, index })
     }
 
     /// First descendant `{ns}local` in document order.
-    pub fn descendant(&self, ns: &str, local: &str) -> Option<Self> {
+    pub fn descendant(self, ns: &str, local: &str) -> Option<Self> {
         self.descendants().find(|d| d.is(ns, local))
     }
 
     /// Every descendant `{ns}local` in document order.
     pub fn descendants_named<'a>(
-        &self,
+        self,
         ns: &'a str,
         local: &'a str,
     ) -> impl Iterator<Item = Element<'d>> + 'a
@@ -397,18 +445,18 @@ impl<'d> Element<'d> {
     }
 
     /// Follows `steps` of `(ns, local)` children from this element.
-    pub fn path(&self, steps: &[(&str, &str)]) -> Option<Self> {
+    pub fn path(self, steps: &[(&str, &str)]) -> Option<Self> {
         steps
             .iter()
-            .try_fold(*self, |at, (ns, local)| at.child(ns, local))
+            .try_fold(self, |at, (ns, local)| at.child(ns, local))
     }
 
     /// The namespace URI `prefix` (`None` = default namespace) is bound to in this element's
     /// scope, by the nearest declaration on it or an ancestor.
-    pub fn resolve_prefix(&self, prefix: Option<&str>) -> Option<&'d str> {
+    pub fn resolve_prefix(self, prefix: Option<&str>) -> Option<&'d str> {
         let want = prefix.unwrap_or_default();
         let doc = self.doc;
-        let mut at = Some(*self);
+        let mut at = Some(self);
         while let Some(el) = at {
             let node = el.node()?;
             let decls = doc
@@ -428,7 +476,7 @@ impl<'d> Element<'d> {
 
     /// Resolves a `prefix:local` (or `local`) written in text content, such as a WS-Discovery
     /// `Types` entry, against this element's in-scope declarations: `(namespace, local)`.
-    pub fn resolve_qname<'q>(&self, qname: &'q str) -> (Option<&'d str>, &'q str) {
+    pub fn resolve_qname<'q>(self, qname: &'q str) -> (Option<&'d str>, &'q str) {
         match qname.split_once(':') {
             Some((prefix, local)) => (self.resolve_prefix(Some(prefix)), local),
             None => (self.resolve_prefix(None), qname),
