@@ -102,94 +102,105 @@ mod tests {
         };
     }
 
-    /// The body of a captured HTTP response: everything after the first blank line.
-    pub(crate) fn http_body(raw: &[u8]) -> &[u8] {
-        let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-        let lf = || raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-        crlf.or_else(lf)
-            .and_then(|i| raw.get(i..))
-            .unwrap_or_default()
+    use crate::onvif::http_body;
+
+    struct Case {
+        body: &'static [u8],
+        code: &'static str,
+        subcodes: &'static [&'static str],
+        reason: Option<&'static str>,
+        not_authorized: bool,
     }
 
     #[test]
     fn real_faults() {
-        let cases: [(&[u8], &str, &[&str], Option<&str>, bool); 10] = [
-            (
-                http_body(fixture!("hikvision-fault-notauthorized-http400.http")),
-                "Sender",
-                &["NotAuthorized"],
-                Some(
+        let cases = [
+            Case {
+                body: http_body(fixture!("hikvision-fault-notauthorized-http400.http")),
+                code: "Sender",
+                subcodes: &["NotAuthorized"],
+                reason: Some(
                     "The action requested requires authorization and the sender is not authorized",
                 ),
-                true,
-            ),
-            (
-                http_body(fixture!("hikvision-fault-actionnotsupported-http500.http")),
-                "Receiver",
-                &["ActionNotSupported", "InvalidOperation"],
-                Some("Optional Action Not Implemented"),
-                false,
-            ),
-            (
-                http_body(fixture!(
+                not_authorized: true,
+            },
+            Case {
+                body: http_body(fixture!("hikvision-fault-actionnotsupported-http500.http")),
+                code: "Receiver",
+                subcodes: &["ActionNotSupported", "InvalidOperation"],
+                reason: Some("Optional Action Not Implemented"),
+                not_authorized: false,
+            },
+            Case {
+                body: http_body(fixture!(
                     "hikvision-fault-invalidargval-noprofile-http500.http"
                 )),
-                "Sender",
-                &["InvalidArgVal", "NoProfile"],
-                Some("The requested profile token ProfileToken does not exist."),
-                false,
-            ),
-            (
-                fixture!("axis-q6045-e-fault-sender-empty-reason.xml"),
-                "Sender",
-                &[],
-                None,
-                false,
-            ),
-            (
-                fixture!("axis-fault-receiver-audionotsupported.xml"),
-                "Receiver",
-                &["ActionNotSupported", "AudioNotSupported"],
-                Some("No audio support"),
-                false,
-            ),
-            (
-                fixture!("onvif-enp1a14-ir-25x-fault-weakpassword.xml"),
-                "Sender",
-                &["OperationProhibited", "Password"],
-                Some("Too weak password."),
-                false,
-            ),
-            (
-                fixture!("hikvision-fault-sender-invalidargval.xml"),
-                "Sender",
-                &["InvalidArgVal", "InvalidParameter"],
-                Some("the parameter value is illegal"),
-                false,
-            ),
-            (
-                fixture!("pelco-d6230l-fault-actionnotsupported.xml"),
-                "Receiver",
-                &["ActionNotSupported"],
-                Some("Optional Action Not Implemented"),
-                false,
-            ),
-            (
-                fixture!("trendnet-tv-ip320pi-fault-actionnotsupported.xml"),
-                "Receiver",
-                &["ActionNotSupported", "InvalidOperation"],
-                Some("Optional Action Not Implemented"),
-                false,
-            ),
-            (
-                fixture!("sunba-performance-series-fault-actionnotsupported.xml"),
-                "Receiver",
-                &["ActionNotSupported"],
-                Some("Optional Action Not Implemented"),
-                false,
-            ),
+                code: "Sender",
+                subcodes: &["InvalidArgVal", "NoProfile"],
+                reason: Some("The requested profile token ProfileToken does not exist."),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("axis-q6045-e-fault-sender-empty-reason.xml"),
+                code: "Sender",
+                subcodes: &[],
+                reason: None,
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("axis-fault-receiver-audionotsupported.xml"),
+                code: "Receiver",
+                subcodes: &["ActionNotSupported", "AudioNotSupported"],
+                reason: Some("No audio support"),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("onvif-enp1a14-ir-25x-fault-weakpassword.xml"),
+                code: "Sender",
+                subcodes: &["OperationProhibited", "Password"],
+                reason: Some("Too weak password."),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("hikvision-fault-sender-invalidargval.xml"),
+                code: "Sender",
+                subcodes: &["InvalidArgVal", "InvalidParameter"],
+                reason: Some("the parameter value is illegal"),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("pelco-d6230l-fault-actionnotsupported.xml"),
+                code: "Receiver",
+                subcodes: &["ActionNotSupported"],
+                reason: Some("Optional Action Not Implemented"),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("trendnet-tv-ip320pi-fault-actionnotsupported.xml"),
+                code: "Receiver",
+                subcodes: &["ActionNotSupported", "InvalidOperation"],
+                reason: Some("Optional Action Not Implemented"),
+                not_authorized: false,
+            },
+            Case {
+                body: fixture!("sunba-performance-series-fault-actionnotsupported.xml"),
+                code: "Receiver",
+                subcodes: &["ActionNotSupported"],
+                reason: Some("Optional Action Not Implemented"),
+                not_authorized: false,
+            },
         ];
-        for (i, (body, code, subcodes, reason, not_authorized)) in cases.into_iter().enumerate() {
+        for (
+            i,
+            Case {
+                body,
+                code,
+                subcodes,
+                reason,
+                not_authorized,
+            },
+        ) in cases.into_iter().enumerate()
+        {
             let fault = parse_fault(body)
                 .unwrap()
                 .unwrap_or_else(|| panic!("case {i}: no fault"));

@@ -125,6 +125,16 @@ pub fn declared_namespaces(body: &[u8]) -> Vec<String> {
     crate::xml::declared_namespaces(body, crate::xml::Limits::default())
 }
 
+/// The body of a captured HTTP response: everything after the first blank line.
+#[cfg(test)]
+pub(crate) fn http_body(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let lf = || raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    crlf.or_else(lf)
+        .and_then(|i| raw.get(i..))
+        .unwrap_or_default()
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

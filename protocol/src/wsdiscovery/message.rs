@@ -46,14 +46,13 @@ impl ProbeMatch {
     /// Any `onvif://www.onvif.org/` scope counts, whatever Types says (one 631GA-style device
     /// puts a UUID there); a type whose prefix the device forgot to declare counts by local name.
     pub fn is_onvif(&self) -> bool {
-        let onvif_type =
-            self.types
-                .iter()
-                .any(|t| match (t.namespace.as_deref(), t.local.as_str()) {
-                    (Some(ns::ONVIF_NETWORK) | None, "NetworkVideoTransmitter") => true,
-                    (Some(ns::ONVIF_DEVICE) | None, "Device") => true,
-                    _ => false,
-                });
+        let onvif_type = self.types.iter().any(|t| {
+            matches!(
+                (t.namespace.as_deref(), t.local.as_str()),
+                (Some(ns::ONVIF_NETWORK) | None, "NetworkVideoTransmitter")
+                    | (Some(ns::ONVIF_DEVICE) | None, "Device")
+            )
+        });
         onvif_type
             || self.scopes.iter().any(|s| {
                 s.get(..ONVIF_SCOPE_PREFIX.len())
