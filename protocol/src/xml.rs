@@ -92,6 +92,10 @@ pub enum Error {
     TextTooLong { element: String, max: usize },
     #[error("document ends inside {open} unclosed element(s)")]
     Truncated { open: usize },
+    #[error("more than {max} distinct namespace URIs")]
+    TooManyNamespaces { max: usize },
+    #[error("more than {max} attributes and namespace declarations")]
+    TooManyAttributes { max: usize },
 }
 
 /// Most distinct namespace URIs and attributes a document may carry (beyond these, the document
@@ -550,6 +554,14 @@ impl Builder {
                     self.close();
                 }
                 Event::End(_) => self.close(),
+                Event::Text(t) if self.doc.elements.is_empty() => {
+                    // Junk after the root is tolerated (some devices pad datagrams with NULs);
+                    // junk before it means this is not XML at all.
+                    if !t.bytes().all(is_xml_space) {
+                        let message = "text before the root element".into();
+                        return Err(Error::Syntax { position, message });
+                    }
+                }
                 Event::Text(t) => self.text(&t.xml10_content())?,
                 Event::CData(t) => self.text(&t.xml10_content())?,
                 Event::GeneralRef(r) => {
@@ -620,7 +632,7 @@ impl Builder {
                 continue;
             }
             if self.doc.attrs.len() >= MAX_ATTRIBUTES {
-                return Err(Error::TooManyElements {
+                return Err(Error::TooManyAttributes {
                     max: MAX_ATTRIBUTES,
                 });
             }
@@ -670,7 +682,7 @@ impl Builder {
             Some(id)
         };
         if self.doc.decls.len() >= MAX_ATTRIBUTES {
-            return Err(Error::TooManyElements {
+            return Err(Error::TooManyAttributes {
                 max: MAX_ATTRIBUTES,
             });
         }
@@ -728,7 +740,7 @@ impl Builder {
             return Ok(to_u32(i));
         }
         if self.doc.namespaces.len() >= MAX_NAMESPACES {
-            return Err(Error::TooManyElements {
+            return Err(Error::TooManyNamespaces {
                 max: MAX_NAMESPACES,
             });
         }
@@ -884,6 +896,7 @@ mod tests {
             (b"<a><b>".to_vec(), d, "Truncated { open: 2 }"),
             (b"<a></b>".to_vec(), d, "Syntax {"),
             (b"<a/><b/>".to_vec(), d, "Syntax {"),
+            (b"junk<a/>".to_vec(), d, "Syntax {"),
             (
                 format!("<a>{}</a>", "x".repeat(20_000)).into_bytes(),
                 d,
@@ -899,6 +912,12 @@ mod tests {
                 String::from_utf8_lossy(&input)
             );
         }
+    }
+
+    #[test]
+    fn trailing_padding_after_root_is_tolerated() {
+        let doc = parse(b"<a>x</a>\0\0\r\n").unwrap();
+        assert_eq!(doc.root().text(), "x");
     }
 
     #[test]
