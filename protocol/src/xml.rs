@@ -141,8 +141,14 @@ pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
 /// A value fit to store: trimmed, control characters removed, at most `max_chars` characters.
 /// `None` when nothing is left.
 pub fn clean_value(raw: &str, max_chars: usize) -> Option<String> {
-    let out: String = raw
-        .trim()
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if !trimmed.chars().any(char::is_control) && trimmed.chars().nth(max_chars).is_none() {
+        return Some(trimmed.to_owned());
+    }
+    let out: String = trimmed
         .chars()
         .filter(|c| !c.is_control())
         .take(max_chars)
@@ -212,10 +218,8 @@ pub struct Document {
     elements: Vec<Node>,
     attrs: Vec<Attr>,
     decls: Vec<Decl>,
-    /// Interned namespace URIs, in order of first appearance.
+    /// Interned namespace URIs of element and attribute names, in order of first use.
     namespaces: Vec<String>,
-    /// Namespace ids that were declared by an `xmlns` attribute, deduplicated.
-    declared: Vec<u32>,
     /// Local names, prefixes, attribute values and text live here; nodes hold ranges.
     pool: String,
 }
@@ -239,12 +243,13 @@ struct Attr {
     value: Range<u32>,
 }
 
-/// One `xmlns` / `xmlns:prefix` declaration; an empty prefix range is the default namespace.
-/// `ns: None` is an undeclaration (`xmlns=""`).
+/// One `xmlns` / `xmlns:prefix` declaration; an empty prefix range is the default namespace,
+/// an empty URI range an undeclaration (`xmlns=""`). URIs live in the pool, so a document's
+/// declarations cost at most its own size.
 #[derive(Clone, Debug)]
 struct Decl {
     prefix: Range<u32>,
-    ns: Option<u32>,
+    uri: Range<u32>,
 }
 
 impl Document {
@@ -261,9 +266,20 @@ impl Document {
         (0..self.elements.len()).map(|index| Element { doc: self, index })
     }
 
-    /// Every namespace URI declared by an `xmlns` attribute anywhere, deduplicated, in order.
+    /// Every namespace URI declared by an `xmlns` attribute anywhere, deduplicated, in order
+    /// (at most 256).
     pub fn namespaces(&self) -> impl Iterator<Item = &str> {
-        self.declared.iter().filter_map(|id| self.namespace(*id))
+        let mut seen: Vec<&str> = Vec::new();
+        for decl in &self.decls {
+            let uri = self.str(&decl.uri);
+            if seen.len() >= MAX_NAMESPACES {
+                break;
+            }
+            if !uri.is_empty() && !seen.contains(&uri) {
+                seen.push(uri);
+            }
+        }
+        seen.into_iter()
     }
 
     /// Number of elements.
@@ -471,7 +487,8 @@ impl<'d> Element<'d> {
                 .iter()
                 .find(|d| doc.str(&d.prefix) == want)
             {
-                return d.ns.and_then(|id| doc.namespace(id));
+                let uri = doc.str(&d.uri);
+                return (!uri.is_empty()).then_some(uri);
             }
             at = el.parent();
         }
@@ -520,6 +537,8 @@ struct Builder {
     doc: Document,
     /// Indices of the open elements, innermost last.
     stack: Vec<u32>,
+    /// Most recently interned namespace id.
+    last_ns: u32,
 }
 
 impl Builder {
@@ -529,13 +548,13 @@ impl Builder {
             attrs: Vec::new(),
             decls: Vec::new(),
             namespaces: Vec::new(),
-            declared: Vec::new(),
             pool: String::with_capacity(1024),
         };
         Self {
             limits,
             doc,
             stack: Vec::with_capacity(limits.max_depth.min(64)),
+            last_ns: 0,
         }
     }
 
@@ -613,7 +632,11 @@ impl Builder {
         let local = self.push_str(Some(start.local_name().into_inner()));
         let attrs_start = self.doc.attrs.len();
         let decls_start = self.doc.decls.len();
-        for attr in start.attributes() {
+        let mut attributes = start.attributes();
+        // Duplicate-attribute checks are quadratic in the 40-odd declarations cameras send; a
+        // duplicate is harmless here (lookups take the first).
+        attributes.with_checks(false);
+        for attr in attributes {
             let attr = attr.map_err(|e| Error::Syntax {
                 position,
                 message: e.to_string(),
@@ -672,21 +695,13 @@ impl Builder {
 
     fn declare(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
         let prefix = self.push_str(Some(prefix));
-        let ns = if uri.is_empty() {
-            None
-        } else {
-            let id = self.intern(uri)?;
-            if !self.doc.declared.contains(&id) {
-                self.doc.declared.push(id);
-            }
-            Some(id)
-        };
+        let uri = self.push_str(Some(uri));
         if self.doc.decls.len() >= MAX_ATTRIBUTES {
             return Err(Error::TooManyAttributes {
                 max: MAX_ATTRIBUTES,
             });
         }
-        self.doc.decls.push(Decl { prefix, ns });
+        self.doc.decls.push(Decl { prefix, uri });
         Ok(())
     }
 
@@ -736,8 +751,18 @@ impl Builder {
     }
 
     fn intern(&mut self, uri: &str) -> Result<u32, Error> {
+        // Neighbouring elements mostly share a namespace: try the last one first.
+        if self
+            .doc
+            .namespaces
+            .get(self.last_ns as usize)
+            .is_some_and(|n| n == uri)
+        {
+            return Ok(self.last_ns);
+        }
         if let Some(i) = self.doc.namespaces.iter().position(|n| n == uri) {
-            return Ok(to_u32(i));
+            self.last_ns = to_u32(i);
+            return Ok(self.last_ns);
         }
         if self.doc.namespaces.len() >= MAX_NAMESPACES {
             return Err(Error::TooManyNamespaces {
@@ -745,7 +770,8 @@ impl Builder {
             });
         }
         self.doc.namespaces.push(uri.to_owned());
-        Ok(to_u32(self.doc.namespaces.len() - 1))
+        self.last_ns = to_u32(self.doc.namespaces.len() - 1);
+        Ok(self.last_ns)
     }
 
     fn push_str(&mut self, s: Option<&str>) -> Range<u32> {

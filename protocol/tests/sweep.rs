@@ -151,7 +151,7 @@ fn hostile_documents_are_refused() {
     let many_elements = soap(&"<e/>".repeat(20_000));
     let many_namespaces = soap(
         &(0..400)
-            .map(|i| format!("<e xmlns:p{i}=\"urn:ns:{i}\"/>"))
+            .map(|i| format!("<p{i}:e xmlns:p{i}=\"urn:ns:{i}\"/>"))
             .collect::<String>(),
     );
     let many_attrs = soap(&format!(

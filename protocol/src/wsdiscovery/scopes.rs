@@ -53,14 +53,23 @@ impl Scopes {
             return;
         };
         let (key, value) = path.split_once('/').unwrap_or((path, ""));
-        let single = match key.to_ascii_lowercase().as_str() {
-            "name" => Some(&mut self.name),
-            "hardware" => Some(&mut self.hardware),
-            "mac" | "macaddress" => Some(&mut self.mac),
-            "serialnumber" | "serial" => Some(&mut self.serial),
-            "location" => return push_decoded(&mut self.location, value),
-            "profile" => return push_decoded(&mut self.profiles, value),
-            "type" => return push_decoded(&mut self.types, value),
+        let mut lower = [0u8; 16];
+        let key_lower = lower
+            .get_mut(..key.len())
+            .map(|buf| {
+                buf.copy_from_slice(key.as_bytes());
+                buf.make_ascii_lowercase();
+                &*buf
+            })
+            .unwrap_or_default();
+        let single = match key_lower {
+            b"name" => Some(&mut self.name),
+            b"hardware" => Some(&mut self.hardware),
+            b"mac" | b"macaddress" => Some(&mut self.mac),
+            b"serialnumber" | b"serial" => Some(&mut self.serial),
+            b"location" => return push_decoded(&mut self.location, value),
+            b"profile" => return push_decoded(&mut self.profiles, value),
+            b"type" => return push_decoded(&mut self.types, value),
             _ => None,
         };
         if let Some(slot) = single {
