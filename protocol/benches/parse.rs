@@ -25,9 +25,12 @@ fn parse(c: &mut Criterion) {
         b.iter(|| {
             let message = wsdiscovery::parse(black_box(PROBE_MATCHES));
             if let Ok(wsdiscovery::Message::ProbeMatches { matches, .. }) = message {
-                matches.iter().map(|m| m.onvif_scopes()).count()
+                matches
+                    .iter()
+                    .map(|m| black_box(m.onvif_scopes()).profiles.len())
+                    .sum()
             } else {
-                0
+                0usize
             }
         })
     });
