@@ -16,6 +16,7 @@
 //! - [`mac`]: MAC address parsing and formatting.
 
 pub mod auth;
+pub mod dhip;
 pub mod mac;
 pub mod ns;
 pub mod onvif;
