@@ -17,6 +17,7 @@
 
 pub mod auth;
 pub mod dhip;
+pub mod dvrip;
 pub mod mac;
 pub mod ns;
 pub mod onvif;
