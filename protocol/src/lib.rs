@@ -23,4 +23,5 @@ pub mod ns;
 pub mod onvif;
 pub mod record;
 pub mod wsdiscovery;
+pub mod xiongmai;
 pub mod xml;
