@@ -72,12 +72,24 @@ pub struct Header {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Message {
-    ProbeMatches { header: Header, matches: Vec<ProbeMatch> },
-    Hello { header: Header, endpoint: ProbeMatch },
-    Bye { header: Header, endpoint: Option<String> },
+    ProbeMatches {
+        header: Header,
+        matches: Vec<ProbeMatch>,
+    },
+    Hello {
+        header: Header,
+        endpoint: ProbeMatch,
+    },
+    Bye {
+        header: Header,
+        endpoint: Option<String>,
+    },
     /// Someone else's Probe (another scanner on the LAN). Never answered.
     Probe { header: Header },
-    Fault { header: Header, fault: crate::onvif::Fault },
+    Fault {
+        header: Header,
+        fault: crate::onvif::Fault,
+    },
     /// A well-formed SOAP message with some other action.
     Other { header: Header },
 }
