@@ -22,6 +22,7 @@ pub mod mac;
 pub mod ns;
 pub mod onvif;
 pub mod record;
+pub mod sadp;
 pub mod ssdp;
 pub mod wsdiscovery;
 pub mod xiongmai;
