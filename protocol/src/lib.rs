@@ -18,6 +18,7 @@
 pub mod auth;
 pub mod dhip;
 pub mod dvrip;
+pub mod isapi;
 pub mod mac;
 pub mod ns;
 pub mod onvif;
