@@ -20,6 +20,7 @@ pub mod dhip;
 pub mod dvrip;
 pub mod isapi;
 pub mod mac;
+pub mod magicbox;
 pub mod ns;
 pub mod onvif;
 pub mod record;
