@@ -247,7 +247,9 @@ pub fn parse_body(body: &[u8]) -> Result<Message, Error> {
 
 /// Skips the NULs and whitespace some senders put before the JSON.
 fn trim_start(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !matches!(c, 0 | b' ' | b'\t' | b'\r' | b'\n'));
+    let start = b
+        .iter()
+        .position(|c| !matches!(c, 0 | b' ' | b'\t' | b'\r' | b'\n'));
     start.and_then(|s| b.get(s..)).unwrap_or_default()
 }
 
@@ -265,7 +267,9 @@ fn from_source(src: &dyn Source, tolerant: bool) -> Result<Message, Error> {
         return Err(Error::NoMethod);
     };
     if method == METHOD_SEARCH {
-        return Ok(Message::Search { mac_filter: src.text(Scope::Params, "mac") });
+        return Ok(Message::Search {
+            mac_filter: src.text(Scope::Params, "mac"),
+        });
     }
     if method != METHOD_NOTIFY_DEV_INFO {
         return Ok(Message::Other { method });
@@ -274,7 +278,9 @@ fn from_source(src: &dyn Source, tolerant: bool) -> Result<Message, Error> {
     let v4 = Scope::Nested("IPv4Address");
     let v6 = Scope::Nested("IPv6Address");
     Ok(Message::DevInfo(Box::new(DhipReply {
-        mac: src.text(Scope::Root, "mac").and_then(|m| Mac::parse(&m).ok()),
+        mac: src
+            .text(Scope::Root, "mac")
+            .and_then(|m| Mac::parse(&m).ok()),
         model: src.text(info, "DeviceType"),
         device_class: src.text(info, "DeviceClass"),
         serial: src.text(info, "SerialNo"),
@@ -283,7 +289,9 @@ fn from_source(src: &dyn Source, tolerant: bool) -> Result<Message, Error> {
         manufacturer: src.text(info, "Manufacturer"),
         machine_name: src.text(info, "MachineName"),
         device_id: src.text(info, "DeviceID"),
-        http_port: src.int(info, "HttpPort").and_then(|p| u16::try_from(p).ok()),
+        http_port: src
+            .int(info, "HttpPort")
+            .and_then(|p| u16::try_from(p).ok()),
         port: src.int(info, "Port").and_then(|p| u16::try_from(p).ok()),
         ipv4: src.text(v4, "IPAddress").and_then(|s| s.parse().ok()),
         ipv4_mask: src.text(v4, "SubnetMask").and_then(|s| s.parse().ok()),
@@ -292,7 +300,9 @@ fn from_source(src: &dyn Source, tolerant: bool) -> Result<Message, Error> {
         ipv6: src.text(v6, "IPAddress"),
         ipv6_link_local: src.text(v6, "LinkLocalAddress"),
         init: src.int(info, "Init"),
-        video_input_channels: src.int(info, "VideoInputChannels").and_then(|n| n.try_into().ok()),
+        video_input_channels: src
+            .int(info, "VideoInputChannels")
+            .and_then(|n| n.try_into().ok()),
         tolerant,
     })))
 }
@@ -379,7 +389,9 @@ impl PairSource<'_> {
             Scope::DeviceInfo => Some("deviceInfo"),
             Scope::Nested(name) => Some(name),
         };
-        self.0.iter().find(|p| p.key == key && p.parent.as_deref() == parent)
+        self.0
+            .iter()
+            .find(|p| p.key == key && p.parent.as_deref() == parent)
     }
 }
 
@@ -495,7 +507,12 @@ fn push_pair(
         return Ok(());
     }
     let parent = stack.last().cloned().flatten();
-    pairs.push(Pair { parent, key, value: truncate(value), quoted });
+    pairs.push(Pair {
+        parent,
+        key,
+        value: truncate(value),
+        quoted,
+    });
     Ok(())
 }
 
@@ -562,7 +579,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/", $name))
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/",
+                $name
+            ))
         };
     }
 
@@ -606,7 +627,12 @@ mod tests {
         // Looped back to us, it is recognised as a search, not a device.
         assert_eq!(parse(&d), Ok(Message::Search { mac_filter: None }));
         let d = search_request("08:ed:ed:87:42:7a");
-        assert_eq!(parse(&d), Ok(Message::Search { mac_filter: Some("08:ed:ed:87:42:7a".into()) }));
+        assert_eq!(
+            parse(&d),
+            Ok(Message::Search {
+                mac_filter: Some("08:ed:ed:87:42:7a".into())
+            })
+        );
         // A hostile filter cannot break out of the JSON string.
         let d = search_request(r#"","method":"DHDiscover.setConfig"#);
         assert!(matches!(parse(&d), Ok(Message::Search { .. })));
@@ -691,13 +717,18 @@ mod tests {
 
     #[test]
     fn intelbras_details() {
-        let r = dev_info(&datagram(fixture!("intelbras-ss3530-mf-face-w-dhip-notifydevinfo.json")));
+        let r = dev_info(&datagram(fixture!(
+            "intelbras-ss3530-mf-face-w-dhip-notifydevinfo.json"
+        )));
         assert_eq!(r.machine_name.as_deref(), Some("K3LJ3400209RH"));
         assert_eq!(r.device_id, None, "empty DeviceID is no value");
         assert_eq!(r.init, Some(2198));
         assert_eq!(r.dhcp, Some(true));
         assert_eq!(r.ipv4_gateway, Some(Ipv4Addr::new(192, 168, 3, 1)));
-        assert_eq!(r.ipv6_link_local.as_deref(), Some("fe80::b64c:3bff:fef4:e301/64"));
+        assert_eq!(
+            r.ipv6_link_local.as_deref(),
+            Some("fe80::b64c:3bff:fef4:e301/64")
+        );
     }
 
     #[test]
@@ -709,12 +740,24 @@ mod tests {
         assert_eq!(r.device_class.as_deref(), Some("V"));
         assert_eq!(r.serial.as_deref(), Some("123456789"));
         assert_eq!(r.vendor.as_deref(), Some("General"));
-        assert_eq!(r.firmware.as_deref(), Some("1.0000"), "value with no closing quote, cut");
-        assert_eq!(r.video_input_channels, Some(1), "the key after the broken value survives");
+        assert_eq!(
+            r.firmware.as_deref(),
+            Some("1.0000"),
+            "value with no closing quote, cut"
+        );
+        assert_eq!(
+            r.video_input_channels,
+            Some(1),
+            "the key after the broken value survives"
+        );
         assert_eq!(r.mac, Some(Mac([0, 0x11, 0x22, 0x33, 0x44, 0x55])));
         assert_eq!(r.ipv4, Some(Ipv4Addr::new(240, 0, 4, 0)));
         assert_eq!(r.ipv4_gateway, Some(Ipv4Addr::new(240, 0, 0, 1)));
-        assert_eq!(r.ipv6.as_deref(), Some("fe80::1/64"), "IPv6 IPAddress kept apart from IPv4");
+        assert_eq!(
+            r.ipv6.as_deref(),
+            Some("fe80::1/64"),
+            "IPv6 IPAddress kept apart from IPv4"
+        );
         assert_eq!(r.dhcp, Some(false));
         assert_eq!(r.port, Some(37777));
     }
@@ -761,8 +804,12 @@ mod tests {
         assert_eq!(parse(&datagram(b"hello world")), Err(Error::NotJson));
         assert_eq!(parse(&datagram(&[b'{'; 100])), Err(Error::TooDeep));
         assert_eq!(
-            parse(&datagram(br#"{"method":"DHDiscover.setConfig","params":{}}"#)),
-            Ok(Message::Other { method: "DHDiscover.setConfig".into() })
+            parse(&datagram(
+                br#"{"method":"DHDiscover.setConfig","params":{}}"#
+            )),
+            Ok(Message::Other {
+                method: "DHDiscover.setConfig".into()
+            })
         );
     }
 }

@@ -89,12 +89,20 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return Err(Error::TooLarge { len: b.len() });
         }
         match b.first() {
-            None => return Err(Error::Truncated { len: 0, min: FIXED_LEN }),
+            None => {
+                return Err(Error::Truncated {
+                    len: 0,
+                    min: FIXED_LEN,
+                });
+            }
             Some(&REPLY_MAGIC) => {}
             Some(&found) => return Err(Error::Magic { found }),
         }
         if b.len() < FIXED_LEN {
-            return Err(Error::Truncated { len: b.len(), min: FIXED_LEN });
+            return Err(Error::Truncated {
+                len: b.len(),
+                min: FIXED_LEN,
+            });
         }
         Ok(Self { buffer })
     }
@@ -243,12 +251,19 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
         return if datagram.len() >= HEADER_LEN {
             Ok(Message::Request)
         } else {
-            Err(Error::Truncated { len: datagram.len(), min: HEADER_LEN })
+            Err(Error::Truncated {
+                len: datagram.len(),
+                min: HEADER_LEN,
+            })
         };
     }
     let p = Packet::new_checked(datagram)?;
     let text = key_values(p.text());
-    let find = |k: &str| text.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let find = |k: &str| {
+        text.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
     Ok(Message::Reply(Box::new(DvripReply {
         version: p.version(),
         name: p.name(),
@@ -286,8 +301,12 @@ fn key_values(text: &[u8]) -> Vec<(String, String)> {
         .filter_map(|line| {
             let (k, v) = line.split_once(':')?;
             let (k, v) = (k.trim(), v.trim());
-            (!k.is_empty() && !v.is_empty())
-                .then(|| (k.chars().take(MAX_VALUE).collect(), v.chars().take(MAX_VALUE).collect()))
+            (!k.is_empty() && !v.is_empty()).then(|| {
+                (
+                    k.chars().take(MAX_VALUE).collect(),
+                    v.chars().take(MAX_VALUE).collect(),
+                )
+            })
         })
         .take(MAX_LINES)
         .collect()
@@ -341,7 +360,10 @@ mod tests {
         assert_eq!(r.device.as_deref(), Some("Virtual"));
         assert_eq!(r.serial.as_deref(), Some("123456789"));
         // Split on the first colon only: IPv6 values keep theirs.
-        assert!(r.text.contains(&("IPv6Addr".into(), "fe80::1/64;gateway:fe80::".into())));
+        assert!(
+            r.text
+                .contains(&("IPv6Addr".into(), "fe80::1/64;gateway:fe80::".into()))
+        );
     }
 
     #[test]
@@ -364,16 +386,46 @@ mod tests {
         // Byte 2 claiming more than was sent is bounded by the datagram.
         d[2] = 0xff;
         let r = reply(&d);
-        assert_eq!(r.mac.map(|m| m.to_string()).as_deref(), Some("3c:ef:8c:01:02:03"));
-        assert_eq!(r.serial, None, "the text part was swallowed by the block, never read past it");
+        assert_eq!(
+            r.mac.map(|m| m.to_string()).as_deref(),
+            Some("3c:ef:8c:01:02:03")
+        );
+        assert_eq!(
+            r.serial, None,
+            "the text part was swallowed by the block, never read past it"
+        );
     }
 
     #[test]
     fn rejects_short_or_foreign_datagrams() {
-        assert_eq!(parse(b""), Err(Error::Truncated { len: 0, min: FIXED_LEN }));
-        assert_eq!(parse(&[0xb3]), Err(Error::Truncated { len: 1, min: FIXED_LEN }));
-        assert_eq!(parse(&ANON[..119]), Err(Error::Truncated { len: 119, min: FIXED_LEN }));
-        assert_eq!(parse(&[0xa3, 0x01]), Err(Error::Truncated { len: 2, min: HEADER_LEN }));
+        assert_eq!(
+            parse(b""),
+            Err(Error::Truncated {
+                len: 0,
+                min: FIXED_LEN
+            })
+        );
+        assert_eq!(
+            parse(&[0xb3]),
+            Err(Error::Truncated {
+                len: 1,
+                min: FIXED_LEN
+            })
+        );
+        assert_eq!(
+            parse(&ANON[..119]),
+            Err(Error::Truncated {
+                len: 119,
+                min: FIXED_LEN
+            })
+        );
+        assert_eq!(
+            parse(&[0xa3, 0x01]),
+            Err(Error::Truncated {
+                len: 2,
+                min: HEADER_LEN
+            })
+        );
         assert_eq!(parse(b"{\"json\"}"), Err(Error::Magic { found: b'{' }));
         // Exactly the fixed part: a reply with no MAC, model or text.
         let r = reply(&ANON[..FIXED_LEN]);

@@ -27,11 +27,21 @@ pub const NAMESPACES: [&str; 5] = [
 /// Largest body we read; a deviceInfo page is about 1.5 KiB.
 pub const MAX_BODY: usize = 64 * 1024;
 
-const LIMITS: xml::Limits =
-    xml::Limits { max_bytes: MAX_BODY, max_depth: 16, max_elements: 1024, max_text: 4096 };
+const LIMITS: xml::Limits = xml::Limits {
+    max_bytes: MAX_BODY,
+    max_depth: 16,
+    max_elements: 1024,
+    max_text: 4096,
+};
 const MAX_VALUE: usize = 256;
 /// Hosts whose `/verNN/XMLSchema` namespaces are ISAPI schemas.
-const HOSTS: [&str; 5] = ["hikvision.com", "isapi.org", "std-cgi.com", "std-cgi.org", "isapi.com"];
+const HOSTS: [&str; 5] = [
+    "hikvision.com",
+    "isapi.org",
+    "std-cgi.com",
+    "std-cgi.org",
+    "isapi.com",
+];
 
 /// Why a body is not an ISAPI reply we can read.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +50,10 @@ pub enum Error {
     #[error("ISAPI body is not well-formed XML: {0}")]
     Xml(#[from] xml::Error),
     #[error("ISAPI body has root <{found}> in namespace {namespace:?}, expected <DeviceInfo>")]
-    UnexpectedRoot { found: String, namespace: Option<String> },
+    UnexpectedRoot {
+        found: String,
+        namespace: Option<String>,
+    },
 }
 
 /// What `/ISAPI/System/deviceInfo` returned.
@@ -107,7 +120,10 @@ impl DeviceInfo {
 /// True for a namespace URI an ISAPI device may put its schema under: `http(s)://[www.]HOST/verNN/XMLSchema`
 /// for the known hosts.
 pub fn is_isapi_namespace(uri: &str) -> bool {
-    let Some(rest) = uri.strip_prefix("http://").or_else(|| uri.strip_prefix("https://")) else {
+    let Some(rest) = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))
+    else {
         return false;
     };
     let rest = rest.strip_prefix("www.").unwrap_or(rest);
@@ -182,7 +198,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/", $name))
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/",
+                $name
+            ))
         };
     }
 
@@ -198,15 +218,24 @@ mod tests {
         let d = info(fixture!("hikvision-ds-2cd2386g2-iu-isapi-deviceinfo.xml"));
         assert_eq!(d.namespace.as_deref(), Some(NAMESPACES[0]));
         assert_eq!(d.model.as_deref(), Some("DS-2CD2386G2-IU"));
-        assert_eq!(d.serial.as_deref(), Some("DS-2CD2386G2-IU00000000AAWRJ00000000"));
-        assert_eq!(d.mac.map(|m| m.to_string()).as_deref(), Some("a6:63:9e:f8:01:09"));
+        assert_eq!(
+            d.serial.as_deref(),
+            Some("DS-2CD2386G2-IU00000000AAWRJ00000000")
+        );
+        assert_eq!(
+            d.mac.map(|m| m.to_string()).as_deref(),
+            Some("a6:63:9e:f8:01:09")
+        );
         assert_eq!(d.firmware().as_deref(), Some("V5.7.18 build 240826"));
         assert_eq!(d.encoder_version.as_deref(), Some("V7.3"));
         assert_eq!(d.hardware_version.as_deref(), Some("0x0"));
         assert_eq!(d.device_type.as_deref(), Some("IPCamera"));
         assert_eq!(d.manufacturer.as_deref(), Some("hikvision"));
         assert_eq!(d.oem_code.as_deref(), Some("1"));
-        assert_eq!(d.device_id.as_deref(), Some("6aff4000-1f90-00b0-0000-000c00000000"));
+        assert_eq!(
+            d.device_id.as_deref(),
+            Some("6aff4000-1f90-00b0-0000-000c00000000")
+        );
         assert_eq!(d.device_name.as_deref(), Some("yard"));
         assert_eq!(d.firmware_version_info.as_deref(), Some("B-R-G5-0"));
         assert_eq!(d.sub_serial.as_deref(), Some("J00000000"));
@@ -219,7 +248,10 @@ mod tests {
         assert_eq!(d.namespace, None);
         assert_eq!(d.model.as_deref(), Some("CMIP7352W"));
         assert_eq!(d.serial.as_deref(), Some("CMIP7352W20170428AAWR756864499"));
-        assert_eq!(d.mac.map(|m| m.to_string()).as_deref(), Some("14:2f:fd:02:1a:36"));
+        assert_eq!(
+            d.mac.map(|m| m.to_string()).as_deref(),
+            Some("14:2f:fd:02:1a:36")
+        );
         assert_eq!(d.firmware().as_deref(), Some("V5.6.2"));
         assert_eq!(d.device_name.as_deref(), Some("Back Porch"));
         assert_eq!((d.manufacturer, d.oem_code), (None, None));
@@ -229,7 +261,11 @@ mod tests {
     fn every_known_namespace_and_prefixes_are_accepted() {
         let hik = std::str::from_utf8(fixture!("hikvision-ds-2cd2386g2-iu-isapi-deviceinfo.xml"))
             .unwrap();
-        for ns in NAMESPACES.iter().copied().chain(["https://isapi.org/ver10/XMLSchema"]) {
+        for ns in NAMESPACES
+            .iter()
+            .copied()
+            .chain(["https://isapi.org/ver10/XMLSchema"])
+        {
             let body = hik.replace(NAMESPACES[0], ns);
             let d = info(body.as_bytes());
             assert_eq!(d.namespace.as_deref(), Some(ns));
@@ -268,15 +304,23 @@ mod tests {
 <requestURL>/ISAPI/System/deviceInfo</requestURL><statusCode>4</statusCode>
 <statusString>Invalid Operation</statusString><subStatusCode>notSupport</subStatusCode>
 </ResponseStatus>"#;
-        let Ok(Response::Status(s)) = parse_device_info(body) else { panic!("not a status") };
+        let Ok(Response::Status(s)) = parse_device_info(body) else {
+            panic!("not a status")
+        };
         assert_eq!(s.status_code, Some(4));
         assert_eq!(s.status_string.as_deref(), Some("Invalid Operation"));
         assert_eq!(s.sub_status_code.as_deref(), Some("notSupport"));
 
         // A DeviceInfo from another schema (an ONVIF-ish one) is not ISAPI.
         let other = br#"<DeviceInfo xmlns="http://www.onvif.org/ver10/schema"><model>x</model></DeviceInfo>"#;
-        assert!(matches!(parse_device_info(other), Err(Error::UnexpectedRoot { .. })));
-        assert!(matches!(parse_device_info(b"<html><body>401</body></html>"), Err(Error::UnexpectedRoot { .. })));
+        assert!(matches!(
+            parse_device_info(other),
+            Err(Error::UnexpectedRoot { .. })
+        ));
+        assert!(matches!(
+            parse_device_info(b"<html><body>401</body></html>"),
+            Err(Error::UnexpectedRoot { .. })
+        ));
         assert!(matches!(parse_device_info(b""), Err(Error::Xml(_))));
         assert!(matches!(
             parse_device_info(b"<!DOCTYPE d [<!ENTITY x \"y\">]><DeviceInfo/>"),

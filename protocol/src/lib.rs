@@ -21,6 +21,7 @@ pub mod dvrip;
 pub mod isapi;
 pub mod mac;
 pub mod magicbox;
+pub mod mdns;
 pub mod ns;
 pub mod onvif;
 pub mod record;

@@ -80,7 +80,9 @@ impl MagicBoxInfo {
     /// The retail model: `type` if known, else `deviceType` unless it is a bare number.
     pub fn model(&self) -> Option<&str> {
         self.type_name.as_deref().or_else(|| {
-            self.device_type.as_deref().filter(|t| !t.bytes().all(|c| c.is_ascii_digit()))
+            self.device_type
+                .as_deref()
+                .filter(|t| !t.bytes().all(|c| c.is_ascii_digit()))
         })
     }
 
@@ -149,16 +151,26 @@ pub fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
         }
         // Dahua's failure body is "Error\r\nBad Request!\r\n" (or similar) with status 200/400.
         if first && line.eq_ignore_ascii_case("error") {
-            let message = lines.next().unwrap_or_default().chars().take(MAX_VALUE).collect();
+            let message = lines
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(MAX_VALUE)
+                .collect();
             return Err(Error::Device { message });
         }
         first = false;
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let (k, v) = (k.trim(), v.trim());
         if k.is_empty() || v.is_empty() {
             continue;
         }
-        out.push((k.chars().take(MAX_VALUE).collect(), v.chars().take(MAX_VALUE).collect()));
+        out.push((
+            k.chars().take(MAX_VALUE).collect(),
+            v.chars().take(MAX_VALUE).collect(),
+        ));
     }
     if out.is_empty() {
         return Err(Error::NoPairs);
@@ -172,7 +184,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/", $name))
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/",
+                $name
+            ))
         };
     }
 
@@ -236,7 +252,12 @@ mod tests {
         ];
         for c in cases {
             let i = parse(c.file).unwrap();
-            assert_eq!(i.device_type.as_deref(), c.device_type, "{}", c.update_serial);
+            assert_eq!(
+                i.device_type.as_deref(),
+                c.device_type,
+                "{}",
+                c.update_serial
+            );
             assert_eq!(i.model(), c.model, "{}", c.update_serial);
             assert_eq!(i.serial.as_deref(), Some(c.serial));
             assert_eq!(i.update_serial.as_deref(), Some(c.update_serial));
@@ -244,17 +265,28 @@ mod tests {
             assert_eq!(i.hardware_version.as_deref(), c.hardware);
         }
         let a = parse(fixture!("amcrest-ip4m-1041b-magicbox-getsysteminfo.txt")).unwrap();
-        assert_eq!(a.update_serial_cloud_upgrade.as_deref(), Some("IPC-AW46WN-....."));
+        assert_eq!(
+            a.update_serial_cloud_upgrade.as_deref(),
+            Some("IPC-AW46WN-.....")
+        );
         assert_eq!(a.app_auto_start.as_deref(), Some("true"));
         // Split on the first '=' only; the colon blob is one value.
         let d = parse(fixture!("dahua-ipc-hdw5831r-ze-magicbox-getsysteminfo.txt")).unwrap();
-        assert!(d.update_serial_cloud_upgrade.unwrap().starts_with("IPC-HDW5830R-Z:07:01:08"));
+        assert!(
+            d.update_serial_cloud_upgrade
+                .unwrap()
+                .starts_with("IPC-HDW5830R-Z:07:01:08")
+        );
     }
 
     #[test]
     fn device_type_page_and_merge() {
         let t = parse(fixture!("dahua-xvr5108c-x-magicbox-getdevicetype.txt")).unwrap();
-        assert_eq!(t.type_name.as_deref(), Some("DH-XVR5108C-X"), "trailing space trimmed");
+        assert_eq!(
+            t.type_name.as_deref(),
+            Some("DH-XVR5108C-X"),
+            "trailing space trimmed"
+        );
         let mut s = parse(fixture!("dahua-xvr5108c-x-magicbox-getsysteminfo.txt")).unwrap();
         assert_eq!(s.model(), None);
         s.merge(t);
@@ -264,28 +296,41 @@ mod tests {
 
     #[test]
     fn small_pages_and_crlf() {
-        let cases: [(&[u8], fn(&MagicBoxInfo) -> Option<&str>, &str); 4] = [
-            (b"vendor=Amcrest\r\n", |i| i.vendor.as_deref(), "Amcrest"),
-            (b"version=2.800.0000000.13.R,build:2020-01-01\r\n", |i| i.software_version.as_deref(), "2.800.0000000.13.R,build:2020-01-01"),
-            (b"sn=6C01E93PAG69A7D\r\n", |i| i.serial.as_deref(), "6C01E93PAG69A7D"),
-            (b"class=IPC\r\n", |i| i.device_class.as_deref(), "IPC"),
-        ];
-        for (body, get, want) in cases {
-            assert_eq!(get(&parse(body).unwrap()), Some(want));
-        }
+        let vendor = parse(b"vendor=Amcrest\r\n").unwrap();
+        assert_eq!(vendor.vendor.as_deref(), Some("Amcrest"));
+        let version = parse(b"version=2.800.0000000.13.R,build:2020-01-01\r\n").unwrap();
+        assert_eq!(
+            version.software_version.as_deref(),
+            Some("2.800.0000000.13.R,build:2020-01-01")
+        );
+        let sn = parse(b"sn=6C01E93PAG69A7D\r\n").unwrap();
+        assert_eq!(sn.serial.as_deref(), Some("6C01E93PAG69A7D"));
+        let class = parse(b"class=IPC\r\n").unwrap();
+        assert_eq!(class.device_class.as_deref(), Some("IPC"));
     }
 
     #[test]
     fn rejects_errors_and_junk() {
         assert_eq!(
             parse(b"Error\r\nBad Request!\r\n"),
-            Err(Error::Device { message: "Bad Request!".into() })
+            Err(Error::Device {
+                message: "Bad Request!".into()
+            })
         );
         assert_eq!(parse(b""), Err(Error::NoPairs));
-        assert_eq!(parse(b"<html><body>401 Unauthorized</body></html>"), Err(Error::NoPairs));
+        assert_eq!(
+            parse(b"<html><body>401 Unauthorized</body></html>"),
+            Err(Error::NoPairs)
+        );
         assert_eq!(parse(b"=x\r\nk=\r\n"), Err(Error::NoPairs));
-        assert_eq!(parse(&vec![b'a'; MAX_BODY + 1]), Err(Error::TooLarge { len: MAX_BODY + 1 }));
-        assert_eq!(parse("a=b\n".repeat(200).as_bytes()), Err(Error::TooManyLines));
+        assert_eq!(
+            parse(&vec![b'a'; MAX_BODY + 1]),
+            Err(Error::TooLarge { len: MAX_BODY + 1 })
+        );
+        assert_eq!(
+            parse("a=b\n".repeat(200).as_bytes()),
+            Err(Error::TooManyLines)
+        );
         // First value wins; unknown keys are ignored.
         let i = parse(b"deviceType=A\r\ndeviceType=B\r\nfoo=bar\r\n").unwrap();
         assert_eq!(i.device_type.as_deref(), Some("A"));

@@ -25,8 +25,12 @@ pub const MULTICAST_V4: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);
 pub const MAX_DATAGRAM: usize = 64 * 1024;
 
 /// A SADP reply is one flat element with a few dozen children.
-const LIMITS: xml::Limits =
-    xml::Limits { max_bytes: MAX_DATAGRAM, max_depth: 8, max_elements: 512, max_text: 4096 };
+const LIMITS: xml::Limits = xml::Limits {
+    max_bytes: MAX_DATAGRAM,
+    max_depth: 8,
+    max_elements: 512,
+    max_text: 4096,
+};
 /// Longest value kept.
 const MAX_VALUE: usize = 256;
 
@@ -63,7 +67,10 @@ pub enum Message {
     /// A device describing itself.
     Reply(Box<SadpReply>),
     /// A `<Probe>`: our inquiry looped back, or another tool's. Never answered.
-    Probe { uuid: Option<String>, types: Option<String> },
+    Probe {
+        uuid: Option<String>,
+        types: Option<String>,
+    },
 }
 
 /// The per-device salt SADP uses in its activation and password-reset exchanges. Kept for
@@ -130,10 +137,17 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
     };
     match root.local_name() {
         n if n.eq_ignore_ascii_case("Probe") => {
-            return Ok(Message::Probe { uuid: field("Uuid"), types: field("Types") });
+            return Ok(Message::Probe {
+                uuid: field("Uuid"),
+                types: field("Types"),
+            });
         }
         n if n.eq_ignore_ascii_case("ProbeMatch") => {}
-        n => return Err(Error::UnexpectedRoot { found: n.chars().take(64).collect() }),
+        n => {
+            return Err(Error::UnexpectedRoot {
+                found: n.chars().take(64).collect(),
+            });
+        }
     }
     let software_version = field("SoftwareVersion");
     Ok(Message::Reply(Box::new(SadpReply {
@@ -206,7 +220,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/", $name))
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/",
+                $name
+            ))
         };
     }
 
@@ -233,22 +251,34 @@ mod tests {
         );
         // Nothing but hex and dashes gets in: no way to smuggle another Types.
         let d = String::from_utf8(inquiry("ab</Uuid><Types>activate</Types><Uuid>")).unwrap();
-        assert!(!d.contains("activate") && d.matches("<Types>").count() == 1, "{d}");
+        assert!(
+            !d.contains("activate") && d.matches("<Types>").count() == 1,
+            "{d}"
+        );
     }
 
     #[test]
     fn hikvision_ds_2cd2385g1_i() {
         let r = reply(fixture!("hikvision-ds-2cd2385g1-i-sadp-probematch.xml"));
         assert_eq!(r.model.as_deref(), Some("DS-2CD2385G1-I"));
-        assert_eq!(r.serial.as_deref(), Some("DS-2CD2385G1-I20200414AAWRE33842150"));
-        assert_eq!(r.mac.map(|m| m.to_string()).as_deref(), Some("58:50:ed:1f:e3:85"));
+        assert_eq!(
+            r.serial.as_deref(),
+            Some("DS-2CD2385G1-I20200414AAWRE33842150")
+        );
+        assert_eq!(
+            r.mac.map(|m| m.to_string()).as_deref(),
+            Some("58:50:ed:1f:e3:85")
+        );
         assert_eq!(r.software_version.as_deref(), Some("V5.6.2build 190701"));
         assert_eq!(r.firmware.as_deref(), Some("V5.6.2 build 190701"));
         assert_eq!(r.dsp_version.as_deref(), Some("V7.3 build 190626"));
         assert_eq!(r.device_type.as_deref(), Some("141945"));
         assert_eq!(r.detail_oem_code.as_deref(), Some("1"));
         assert_eq!(r.oem_info, None);
-        assert_eq!(r.uuid.as_deref(), Some("e8ecfe09-90e4-44c0-842b-703f46b58c81"));
+        assert_eq!(
+            r.uuid.as_deref(),
+            Some("e8ecfe09-90e4-44c0-842b-703f46b58c81")
+        );
         assert_eq!(r.types.as_deref(), Some("inquiry"));
         assert_eq!((r.command_port, r.http_port), (Some(8000), Some(80)));
         assert_eq!(r.ipv4, Some(Ipv4Addr::new(192, 168, 124, 40)));
@@ -269,12 +299,21 @@ mod tests {
     fn ezviz_short_variant_on_one_line() {
         let r = reply(fixture!("ezviz-cs-c6tc-32wfr-sadp-probematch.xml"));
         assert_eq!(r.model.as_deref(), Some("CS-C6TC-32WFR"));
-        assert_eq!(r.serial.as_deref(), Some("CS-C6TC-32WFR0120170327CCCH738231995"));
-        assert_eq!(r.mac.map(|m| m.to_string()).as_deref(), Some("54:c4:15:9a:38:74"));
+        assert_eq!(
+            r.serial.as_deref(),
+            Some("CS-C6TC-32WFR0120170327CCCH738231995")
+        );
+        assert_eq!(
+            r.mac.map(|m| m.to_string()).as_deref(),
+            Some("54:c4:15:9a:38:74")
+        );
         assert_eq!(r.firmware.as_deref(), Some("V5.2.3 build 180804"));
         assert_eq!(r.ipv4, Some(Ipv4Addr::new(172, 20, 20, 100)));
         assert_eq!(r.command_port, Some(8000));
-        assert_eq!((r.http_port, r.device_type, r.activated), (None, None, None));
+        assert_eq!(
+            (r.http_port, r.device_type, r.activated),
+            (None, None, None)
+        );
         assert!(r.salt.is_none());
     }
 
@@ -331,7 +370,10 @@ mod tests {
                   <Activated>flase</Activated></probematch>";
         let r = reply(d);
         assert_eq!(r.model.as_deref(), Some("DS-X"));
-        assert_eq!(r.mac.map(|m| m.to_string()).as_deref(), Some("58:50:ed:1f:e3:85"));
+        assert_eq!(
+            r.mac.map(|m| m.to_string()).as_deref(),
+            Some("58:50:ed:1f:e3:85")
+        );
         assert_eq!(r.activated, Some(false));
     }
 
@@ -345,7 +387,14 @@ mod tests {
         ));
         let err = parse(b"<Envelope/>").unwrap_err();
         assert!(matches!(&err, Error::UnexpectedRoot { found } if found == "Envelope"));
-        let deep = format!("<ProbeMatch>{}{}</ProbeMatch>", "<a>".repeat(20), "</a>".repeat(20));
-        assert!(matches!(parse(deep.as_bytes()), Err(Error::Xml(xml::Error::TooDeep { .. }))));
+        let deep = format!(
+            "<ProbeMatch>{}{}</ProbeMatch>",
+            "<a>".repeat(20),
+            "</a>".repeat(20)
+        );
+        assert!(matches!(
+            parse(deep.as_bytes()),
+            Err(Error::Xml(xml::Error::TooDeep { .. }))
+        ));
     }
 }

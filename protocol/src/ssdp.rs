@@ -80,7 +80,10 @@ impl SsdpReply {
     /// The `uuid:…` part of the USN (`uuid:X::upnp:rootdevice` → `X`).
     pub fn uuid(&self) -> Option<&str> {
         let usn = self.usn.as_deref()?;
-        let rest = usn.get(..5).filter(|p| p.eq_ignore_ascii_case("uuid:")).and(usn.get(5..))?;
+        let (scheme, rest) = (usn.get(..5)?, usn.get(5..)?);
+        if !scheme.eq_ignore_ascii_case("uuid:") {
+            return None;
+        }
         let id = rest.split("::").next()?.trim();
         (!id.is_empty()).then_some(id)
     }
@@ -92,7 +95,9 @@ impl SsdpReply {
 pub enum Message {
     Reply(SsdpReply),
     /// An `M-SEARCH`: ours looped back, or another scanner's. Never answered.
-    Search { st: Option<String> },
+    Search {
+        st: Option<String>,
+    },
 }
 
 /// Parses an SSDP datagram. Header names are case-insensitive; CRLF and bare LF both end lines.
@@ -101,14 +106,23 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
         return Err(Error::Empty);
     }
     if datagram.len() > MAX_DATAGRAM {
-        return Err(Error::TooLarge { len: datagram.len() });
+        return Err(Error::TooLarge {
+            len: datagram.len(),
+        });
     }
     let text = String::from_utf8_lossy(datagram);
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start = lines.next().unwrap_or_default().trim();
     let kind = start_line(start)?;
 
-    let mut reply = SsdpReply { kind: Kind::Response, server: None, usn: None, location: None, st: None, nts: None };
+    let mut reply = SsdpReply {
+        kind: Kind::Response,
+        server: None,
+        usn: None,
+        location: None,
+        st: None,
+        nts: None,
+    };
     let mut count = 0usize;
     for line in lines {
         if line.trim().is_empty() {
@@ -118,7 +132,9 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
         if count > MAX_HEADERS {
             return Err(Error::TooManyHeaders);
         }
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = clean(value);
         let slot = match name.trim().to_ascii_uppercase().as_str() {
             "SERVER" => &mut reply.server,
@@ -135,7 +151,10 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
     match kind {
         StartLine::Search => Ok(Message::Search { st: reply.st }),
         StartLine::Response => Ok(Message::Reply(reply)),
-        StartLine::Notify => Ok(Message::Reply(SsdpReply { kind: Kind::Notify, ..reply })),
+        StartLine::Notify => Ok(Message::Reply(SsdpReply {
+            kind: Kind::Notify,
+            ..reply
+        })),
     }
 }
 
@@ -153,7 +172,9 @@ fn start_line(line: &str) -> Result<StartLine, Error> {
     if upper.starts_with("M-SEARCH ") {
         return Ok(StartLine::Search);
     }
-    let bad = || Error::StartLine { line: line.chars().take(64).collect() };
+    let bad = || Error::StartLine {
+        line: line.chars().take(64).collect(),
+    };
     let mut parts = upper.split_ascii_whitespace();
     if !parts.next().is_some_and(|v| v.starts_with("HTTP/1.")) {
         return Err(bad());
@@ -166,7 +187,12 @@ fn start_line(line: &str) -> Result<StartLine, Error> {
 }
 
 fn clean(value: &str) -> Option<String> {
-    let v: String = value.trim().chars().filter(|c| !c.is_control()).take(MAX_VALUE).collect();
+    let v: String = value
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_VALUE)
+        .collect();
     (!v.is_empty()).then_some(v)
 }
 
@@ -189,11 +215,20 @@ mod tests {
             b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\
               MX: 2\r\nST: upnp:rootdevice\r\n\r\n"
         );
-        assert_eq!(parse(&d), Ok(Message::Search { st: Some("upnp:rootdevice".into()) }));
+        assert_eq!(
+            parse(&d),
+            Ok(Message::Search {
+                st: Some("upnp:rootdevice".into())
+            })
+        );
         // Injection attempts and out-of-range MX are neutralised.
         let d = String::from_utf8(m_search("ssdp:all\r\nMAN: x", 0)).unwrap();
         assert!(d.contains("MX: 1\r\nST: ssdp:allMAN: x\r\n\r\n"), "{d}");
-        assert!(String::from_utf8(m_search("ssdp:all", 200)).unwrap().contains("MX: 5\r\n"));
+        assert!(
+            String::from_utf8(m_search("ssdp:all", 200))
+                .unwrap()
+                .contains("MX: 5\r\n")
+        );
     }
 
     #[test]
@@ -210,7 +245,10 @@ mod tests {
             r.server.as_deref(),
             Some("Linux/4.9.94-axis5, UPnP/1.0, Portable SDK for UPnP devices/1.6.22")
         );
-        assert_eq!(r.location.as_deref(), Some("http://192.168.0.90:49152/rootdesc1.xml"));
+        assert_eq!(
+            r.location.as_deref(),
+            Some("http://192.168.0.90:49152/rootdesc1.xml")
+        );
         assert_eq!(r.st.as_deref(), Some("upnp:rootdevice"));
         assert_eq!(r.uuid(), Some("Upnp-BasicDevice-1_0-ACCC8E3C0419"));
     }
@@ -223,7 +261,10 @@ mod tests {
                   NT:uuid:unique-id-12345678\nUSN:uuid:unique-id-12345678\nNTS:ssdp:alive\n ";
         let r = reply(d);
         assert_eq!(r.kind, Kind::Notify);
-        assert_eq!(r.server.as_deref(), Some("Universal Scanner/0.0, Virtual/1.0"));
+        assert_eq!(
+            r.server.as_deref(),
+            Some("Universal Scanner/0.0, Virtual/1.0")
+        );
         assert_eq!(r.st.as_deref(), Some("uuid:unique-id-12345678"));
         assert_eq!(r.nts.as_deref(), Some("ssdp:alive"));
         assert_eq!(r.uuid(), Some("unique-id-12345678"));
@@ -233,13 +274,27 @@ mod tests {
     #[test]
     fn rejects_what_is_not_ssdp() {
         assert_eq!(parse(b""), Err(Error::Empty));
-        assert_eq!(parse(b"HTTP/1.1 404 Not Found\r\n\r\n"), Err(Error::Status { status: 404 }));
-        assert!(matches!(parse(b"GET / HTTP/1.1\r\n\r\n"), Err(Error::StartLine { .. })));
-        assert!(matches!(parse(b"HTTP/1.1 OK\r\n"), Err(Error::StartLine { .. })));
+        assert_eq!(
+            parse(b"HTTP/1.1 404 Not Found\r\n\r\n"),
+            Err(Error::Status { status: 404 })
+        );
+        assert!(matches!(
+            parse(b"GET / HTTP/1.1\r\n\r\n"),
+            Err(Error::StartLine { .. })
+        ));
+        assert!(matches!(
+            parse(b"HTTP/1.1 OK\r\n"),
+            Err(Error::StartLine { .. })
+        ));
         assert!(matches!(parse(&[0xff; 10]), Err(Error::StartLine { .. })));
         let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(100));
         assert_eq!(parse(many.as_bytes()), Err(Error::TooManyHeaders));
-        assert_eq!(parse(&vec![b'a'; MAX_DATAGRAM + 1]), Err(Error::TooLarge { len: MAX_DATAGRAM + 1 }));
+        assert_eq!(
+            parse(&vec![b'a'; MAX_DATAGRAM + 1]),
+            Err(Error::TooLarge {
+                len: MAX_DATAGRAM + 1
+            })
+        );
         // A header section with no identifying header is still a reply, with nothing in it.
         let r = reply(b"HTTP/1.1 200 OK\r\n\r\nSERVER: after the blank line\r\n");
         assert_eq!(r.server, None);

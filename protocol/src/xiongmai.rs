@@ -90,7 +90,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     pub fn version(&self) -> u8 {
-        self.buffer.as_ref().get(field::VERSION).copied().unwrap_or(0)
+        self.buffer
+            .as_ref()
+            .get(field::VERSION)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn session(&self) -> u32 {
@@ -184,7 +188,9 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
         MSG_SEARCH_REPLY => {
             let body = p.body();
             if trim(body).is_empty() {
-                return Err(Error::EmptyBody { msg_id: MSG_SEARCH_REPLY });
+                return Err(Error::EmptyBody {
+                    msg_id: MSG_SEARCH_REPLY,
+                });
             }
             Ok(Message::SearchReply(Box::new(parse_net_common(body)?)))
         }
@@ -196,7 +202,9 @@ pub fn parse(datagram: &[u8]) -> Result<Message, Error> {
 pub fn parse_net_common(body: &[u8]) -> Result<NetCommon, Error> {
     let root = json_object(body)?;
     let Some(nc) = root.get("NetWork.NetCommon").filter(|v| v.is_object()) else {
-        return Err(Error::Missing { key: "NetWork.NetCommon" });
+        return Err(Error::Missing {
+            key: "NetWork.NetCommon",
+        });
     };
     let port = |k| int(nc, k).and_then(|n| u16::try_from(n).ok());
     Ok(NetCommon {
@@ -293,9 +301,15 @@ fn json_object(body: &[u8]) -> Result<Value, Error> {
     let mut it = serde_json::Deserializer::from_slice(trim(body)).into_iter::<Value>();
     match it.next() {
         Some(Ok(v @ Value::Object(_))) => Ok(v),
-        Some(Ok(_)) => Err(Error::Json { reason: "top-level value is not an object".into() }),
-        Some(Err(e)) => Err(Error::Json { reason: e.to_string() }),
-        None => Err(Error::Json { reason: "no JSON value".into() }),
+        Some(Ok(_)) => Err(Error::Json {
+            reason: "top-level value is not an object".into(),
+        }),
+        Some(Err(e)) => Err(Error::Json {
+            reason: e.to_string(),
+        }),
+        None => Err(Error::Json {
+            reason: "no JSON value".into(),
+        }),
     }
 }
 
@@ -306,7 +320,8 @@ fn text(obj: &Value, key: &str) -> Option<String> {
         Value::Number(n) => return Some(n.to_string()),
         _ => return None,
     };
-    (!s.is_empty() && !s.eq_ignore_ascii_case("unknown")).then(|| s.chars().take(MAX_VALUE).collect())
+    (!s.is_empty() && !s.eq_ignore_ascii_case("unknown"))
+        .then(|| s.chars().take(MAX_VALUE).collect())
 }
 
 fn int(obj: &Value, key: &str) -> Option<i64> {
@@ -323,7 +338,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/", $name))
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/",
+                $name
+            ))
         };
     }
 
@@ -377,8 +396,14 @@ mod tests {
         assert_eq!(nc.ipv4_mask, Some(Ipv4Addr::new(255, 255, 255, 0)));
         assert_eq!((nc.tcp_port, nc.udp_port), (Some(34567), Some(34568)));
         assert_eq!((nc.http_port, nc.ssl_port), (Some(80), Some(8443)));
-        assert_eq!(nc.other_function.as_deref(), Some("D=2019-02-28 17:30:58 V=92a9902100ec7c4"));
-        assert_eq!((nc.device_type, nc.channel_num, nc.ret), (Some(1), Some(1), Some(100)));
+        assert_eq!(
+            nc.other_function.as_deref(),
+            Some("D=2019-02-28 17:30:58 V=92a9902100ec7c4")
+        );
+        assert_eq!(
+            (nc.device_type, nc.channel_num, nc.ret),
+            (Some(1), Some(1), Some(100))
+        );
     }
 
     #[test]
@@ -400,10 +425,15 @@ mod tests {
 
     #[test]
     fn real_system_info() {
-        let bare = parse_system_info(fixture!("xiongmai-hi3516ev300-85h50ai-dvrip-systeminfo.json"))
-            .unwrap();
+        let bare = parse_system_info(fixture!(
+            "xiongmai-hi3516ev300-85h50ai-dvrip-systeminfo.json"
+        ))
+        .unwrap();
         assert_eq!(bare.model.as_deref(), Some("HI3516EV300_85H50AI"));
-        assert_eq!(bare.firmware.as_deref(), Some("V5.00.R02.000529B2.10010.040600.0020000"));
+        assert_eq!(
+            bare.firmware.as_deref(),
+            Some("V5.00.R02.000529B2.10010.040600.0020000")
+        );
         assert_eq!(bare.board_id(), Some("000529B2"));
         assert_eq!(bare.serial.as_deref(), Some("a166379674a3b447"));
         assert_eq!(bare.build_time.as_deref(), Some("2020-01-08 11:05:18"));
@@ -414,7 +444,10 @@ mod tests {
         let start = post.windows(2).position(|w| w == b"{\n").unwrap();
         let wrapped = parse_system_info(&post[start..]).unwrap();
         assert_eq!(wrapped.model.as_deref(), Some("IPC_GK7201V300_G2-WR-V_S38"));
-        assert_eq!(wrapped.firmware.as_deref(), Some("V5.00.R02.000949U5.10000.141324.0000010"));
+        assert_eq!(
+            wrapped.firmware.as_deref(),
+            Some("V5.00.R02.000949U5.10000.141324.0000010")
+        );
         assert_eq!(wrapped.board_id(), Some("000949U5"));
         assert_eq!(wrapped.serial.as_deref(), Some("bf7816d59506ec06"));
         assert_eq!(wrapped.pid.as_deref(), Some("A909409U5000000N"));
@@ -428,15 +461,28 @@ mod tests {
         assert_eq!(parse(&[0xfe; 20]), Err(Error::Head { found: 0xfe }));
         assert_eq!(
             parse(&datagram(MSG_SEARCH_REPLY, b"\x00")),
-            Err(Error::EmptyBody { msg_id: MSG_SEARCH_REPLY })
+            Err(Error::EmptyBody {
+                msg_id: MSG_SEARCH_REPLY
+            })
         );
-        assert!(matches!(parse(&datagram(MSG_SEARCH_REPLY, b"[1]")), Err(Error::Json { .. })));
+        assert!(matches!(
+            parse(&datagram(MSG_SEARCH_REPLY, b"[1]")),
+            Err(Error::Json { .. })
+        ));
         assert_eq!(
             parse(&datagram(MSG_SEARCH_REPLY, b"{\"Ret\":100}")),
-            Err(Error::Missing { key: "NetWork.NetCommon" })
+            Err(Error::Missing {
+                key: "NetWork.NetCommon"
+            })
         );
-        assert_eq!(parse(&datagram(1533, b"{}")), Ok(Message::Other { msg_id: 1533 }));
-        assert_eq!(parse_system_info(b"{\"Ret\":100}"), Err(Error::Missing { key: "SystemInfo" }));
+        assert_eq!(
+            parse(&datagram(1533, b"{}")),
+            Ok(Message::Other { msg_id: 1533 })
+        );
+        assert_eq!(
+            parse_system_info(b"{\"Ret\":100}"),
+            Err(Error::Missing { key: "SystemInfo" })
+        );
         // A header claiming 4 GB reads only what arrived.
         let mut d = datagram(MSG_SEARCH_REPLY, NETCOMMON);
         d[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
