@@ -164,7 +164,7 @@ pub fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
             continue;
         };
         let (k, v) = (k.trim(), v.trim());
-        if k.is_empty() || v.is_empty() {
+        if !is_key(k) || v.is_empty() {
             continue;
         }
         out.push((
@@ -176,6 +176,14 @@ pub fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
         return Err(Error::NoPairs);
     }
     Ok(out)
+}
+
+/// Dahua keys are identifiers, possibly dotted and indexed (`table.Network.eth0.IPAddress`,
+/// `netInterface[0].Name`). Anything else (`<?xml version`, HTML) is not a key.
+fn is_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'[' | b']' | b'-'))
 }
 
 #[cfg(test)]
@@ -323,6 +331,10 @@ mod tests {
             Err(Error::NoPairs)
         );
         assert_eq!(parse(b"=x\r\nk=\r\n"), Err(Error::NoPairs));
+        assert_eq!(
+            parse(b"<?xml version=\"1.0\"?>\n<a b=\"c\"/>"),
+            Err(Error::NoPairs)
+        );
         assert_eq!(
             parse(&vec![b'a'; MAX_BODY + 1]),
             Err(Error::TooLarge { len: MAX_BODY + 1 })
