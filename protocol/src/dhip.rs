@@ -118,14 +118,19 @@ impl<T: AsRef<[u8]>> Packet<T> {
         le32(self.buffer.as_ref(), field::BODY_LEN_COPY)
     }
 
-    /// The body: the bytes after the header, cut to the claimed length when that is shorter.
-    /// A claim of zero (seen on hand-made senders) means "the rest of the datagram".
+    /// The body: the bytes after the header, cut to the smaller of the two claimed lengths when
+    /// that is shorter than what arrived. A claim of zero (seen on hand-made senders) is ignored;
+    /// when both are zero the body is the rest of the datagram.
     pub fn body(&self) -> &[u8] {
         let rest = self.buffer.as_ref().get(HEADER_LEN..).unwrap_or_default();
-        let claimed = usize::try_from(self.body_len()).unwrap_or(usize::MAX);
+        let claimed = [self.body_len(), self.body_len_copy()]
+            .into_iter()
+            .filter(|&n| n != 0)
+            .min()
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
         match claimed {
-            0 => rest,
-            n => rest.get(..n).unwrap_or(rest),
+            Some(n) => rest.get(..n).unwrap_or(rest),
+            None => rest,
         }
     }
 
@@ -183,7 +188,6 @@ pub enum Message {
 
 /// What a `client.notifyDevInfo` reply says about a device.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct DhipReply {
     /// Top-level `mac`.
     pub mac: Option<Mac>,
@@ -779,6 +783,21 @@ mod tests {
         d[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         d[24..28].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(dev_info(&d).model.as_deref(), Some("IPC-HDW1431T1-S4"));
+        // The two claims disagree, or one is zero: the smaller non-zero one wins.
+        let exact = u32::try_from(body.len()).unwrap();
+        for (first, copy) in [
+            (u32::MAX, exact),
+            (exact, u32::MAX),
+            (exact, 0),
+            (0, exact),
+            (0, 0),
+        ] {
+            let mut d = datagram(body);
+            d[16..20].copy_from_slice(&first.to_le_bytes());
+            d[24..28].copy_from_slice(&copy.to_le_bytes());
+            let p = Packet::new_checked(d.as_slice()).unwrap();
+            assert_eq!(p.body(), body, "claims {first:#x}/{copy:#x}");
+        }
         // Header claims less than was sent: the claim wins, and the cut JSON is scanned leniently.
         let mut d = datagram(body);
         let short = u32::try_from(body.len() - 30).unwrap();

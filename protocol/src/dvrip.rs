@@ -218,7 +218,6 @@ pub enum Message {
 
 /// What a legacy discovery reply says about a device.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct DvripReply {
     pub version: [u16; 4],
     /// The 16-byte name field (UniversalScanner reads it as the device type).

@@ -67,7 +67,6 @@ pub enum Response {
 
 /// An ISAPI `<ResponseStatus>`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ResponseStatus {
     pub status_code: Option<i64>,
     pub status_string: Option<String>,
@@ -76,7 +75,6 @@ pub struct ResponseStatus {
 
 /// The fields of `<DeviceInfo>` that identify a device and its maker.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct DeviceInfo {
     /// The schema namespace the reply used (`None` when it declared none): an OEM signal.
     pub namespace: Option<String>,

@@ -54,7 +54,6 @@ pub enum Error {
 
 /// Identity fields from one or more magicBox pages. [`MagicBoxInfo::merge`] combines pages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct MagicBoxInfo {
     /// `deviceType` (getSystemInfo): the model, or a numeric class such as `31` on NVRs.
     pub device_type: Option<String>,

@@ -303,7 +303,6 @@ fn txt_strings(mut r: &[u8]) -> Vec<String> {
 
 /// An Axis device read from an mDNS response.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct AxisDevice {
     /// The service the instance was announced under ([`AXIS_VIDEO`] or [`AXIS_NVR`]).
     pub service: String,

@@ -93,7 +93,6 @@ impl fmt::Debug for Salt {
 
 /// What a `<ProbeMatch>` says about a device.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SadpReply {
     pub uuid: Option<String>,
     pub types: Option<String>,

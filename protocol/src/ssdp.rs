@@ -62,7 +62,6 @@ pub enum Kind {
 
 /// The identifying headers of a device's SSDP message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SsdpReply {
     pub kind: Kind,
     /// `SERVER`, e.g. `Linux/4.9.94-axis5, UPnP/1.0, Portable SDK for UPnP devices/1.6.22`.

@@ -157,7 +157,6 @@ pub enum Message {
 
 /// The `NetWork.NetCommon` object of a search reply.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct NetCommon {
     pub mac: Option<Mac>,
     /// `SN`: the 16-hex-digit Xiongmai serial.
@@ -227,7 +226,6 @@ pub fn parse_net_common(body: &[u8]) -> Result<NetCommon, Error> {
 
 /// Identity from a `SystemInfo` reply (message 1021 on TCP 34567).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SystemInfo {
     /// `DeviceModel`, e.g. `IPC_GK7201V300_G2-WR-V_S38` (board-style, not a retail model).
     pub model: Option<String>,
