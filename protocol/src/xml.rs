@@ -35,7 +35,8 @@
 //!   [`descendants_named`](Element::descendants_named), [`path`](Element::path),
 //!   [`resolve_prefix`](Element::resolve_prefix), [`resolve_qname`](Element::resolve_qname).
 //! - Value helpers: [`clean_value`] (trim, drop control characters, cap length),
-//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM + leading whitespace).
+//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM + leading whitespace),
+//!   [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken documents).
 //!
 //! Text is the concatenation of an element's direct character data (CDATA included, entity and
 //! character references decoded, line ends normalised); whitespace-only runs that follow a child
@@ -91,6 +92,10 @@ pub enum Error {
     TextTooLong { element: String, max: usize },
     #[error("document ends inside {open} unclosed element(s)")]
     Truncated { open: usize },
+    #[error("more than {max} distinct namespace URIs")]
+    TooManyNamespaces { max: usize },
+    #[error("more than {max} attributes and namespace declarations")]
+    TooManyAttributes { max: usize },
 }
 
 /// Most distinct namespace URIs and attributes a document may carry (beyond these, the document
@@ -136,8 +141,14 @@ pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
 /// A value fit to store: trimmed, control characters removed, at most `max_chars` characters.
 /// `None` when nothing is left.
 pub fn clean_value(raw: &str, max_chars: usize) -> Option<String> {
-    let out: String = raw
-        .trim()
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if !trimmed.chars().any(char::is_control) && trimmed.chars().nth(max_chars).is_none() {
+        return Some(trimmed.to_owned());
+    }
+    let out: String = trimmed
         .chars()
         .filter(|c| !c.is_control())
         .take(max_chars)
@@ -150,6 +161,53 @@ pub fn clean_value(raw: &str, max_chars: usize) -> Option<String> {
     }
 }
 
+/// Namespace URIs declared by `xmlns` attributes, in document order, deduplicated, at most 256.
+/// Tolerant by design (attribution wants whatever a broken reply declared): the scan stops
+/// quietly at the first syntax error, DTD or limit and returns what it saw; input over
+/// `limits.max_bytes` yields nothing.
+pub fn declared_namespaces(input: &[u8], limits: Limits) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if input.len() > limits.max_bytes {
+        return out;
+    }
+    let text = String::from_utf8_lossy(strip_preamble(input));
+    let mut reader = NsReader::from_str(&text);
+    let (mut depth, mut elements) = (0usize, 0usize);
+    loop {
+        let start = match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                depth += 1;
+                e
+            }
+            Ok(Event::Empty(e)) => e,
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Ok(Event::DocType(_) | Event::Eof) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        elements += 1;
+        if depth > limits.max_depth || elements > limits.max_elements {
+            break;
+        }
+        for attr in start.attributes().flatten() {
+            let key = attr.key.as_ref();
+            if key != "xmlns" && !key.starts_with("xmlns:") {
+                continue;
+            }
+            let Ok(uri) = attr.normalized_value(XmlVersion::Implicit1_0) else {
+                continue;
+            };
+            let uri = uri.trim();
+            if !uri.is_empty() && out.len() < MAX_NAMESPACES && !out.iter().any(|u| u == uri) {
+                out.push(uri.to_owned());
+            }
+        }
+    }
+    out
+}
+
 fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -160,10 +218,8 @@ pub struct Document {
     elements: Vec<Node>,
     attrs: Vec<Attr>,
     decls: Vec<Decl>,
-    /// Interned namespace URIs, in order of first appearance.
+    /// Interned namespace URIs of element and attribute names, in order of first use.
     namespaces: Vec<String>,
-    /// Namespace ids that were declared by an `xmlns` attribute, deduplicated.
-    declared: Vec<u32>,
     /// Local names, prefixes, attribute values and text live here; nodes hold ranges.
     pool: String,
 }
@@ -187,12 +243,13 @@ struct Attr {
     value: Range<u32>,
 }
 
-/// One `xmlns` / `xmlns:prefix` declaration; an empty prefix range is the default namespace.
-/// `ns: None` is an undeclaration (`xmlns=""`).
+/// One `xmlns` / `xmlns:prefix` declaration; an empty prefix range is the default namespace,
+/// an empty URI range an undeclaration (`xmlns=""`). URIs live in the pool, so a document's
+/// declarations cost at most its own size.
 #[derive(Clone, Debug)]
 struct Decl {
     prefix: Range<u32>,
-    ns: Option<u32>,
+    uri: Range<u32>,
 }
 
 impl Document {
@@ -209,9 +266,20 @@ impl Document {
         (0..self.elements.len()).map(|index| Element { doc: self, index })
     }
 
-    /// Every namespace URI declared by an `xmlns` attribute anywhere, deduplicated, in order.
+    /// Every namespace URI declared by an `xmlns` attribute anywhere, deduplicated, in order
+    /// (at most 256).
     pub fn namespaces(&self) -> impl Iterator<Item = &str> {
-        self.declared.iter().filter_map(|id| self.namespace(*id))
+        let mut seen: Vec<&str> = Vec::new();
+        for decl in &self.decls {
+            let uri = self.str(&decl.uri);
+            if seen.len() >= MAX_NAMESPACES {
+                break;
+            }
+            if !uri.is_empty() && !seen.contains(&uri) {
+                seen.push(uri);
+            }
+        }
+        seen.into_iter()
     }
 
     /// Number of elements.
@@ -266,57 +334,57 @@ pub struct Attribute<'d> {
 }
 
 impl<'d> Element<'d> {
-    fn node(&self) -> Option<&'d Node> {
+    fn node(self) -> Option<&'d Node> {
         self.doc.node(self.index)
     }
 
     /// Namespace URI, or `None` when the name is unqualified with no default namespace, or its
     /// prefix is undeclared.
-    pub fn namespace(&self) -> Option<&'d str> {
+    pub fn namespace(self) -> Option<&'d str> {
         self.node()
             .and_then(|n| n.ns)
             .and_then(|id| self.doc.namespace(id))
     }
 
-    pub fn local_name(&self) -> &'d str {
+    pub fn local_name(self) -> &'d str {
         self.node()
             .map(|n| self.doc.str(&n.local))
             .unwrap_or_default()
     }
 
     /// True when this element is `{ns}local`.
-    pub fn is(&self, ns: &str, local: &str) -> bool {
+    pub fn is(self, ns: &str, local: &str) -> bool {
         self.local_name() == local && self.namespace() == Some(ns)
     }
 
     /// True when this element is `local` in any of `namespaces`.
-    pub fn is_any(&self, namespaces: &[&str], local: &str) -> bool {
+    pub fn is_any(self, namespaces: &[&str], local: &str) -> bool {
         self.local_name() == local && self.namespace().is_some_and(|ns| namespaces.contains(&ns))
     }
 
     /// Direct character data, decoded and untrimmed (see the module doc).
-    pub fn text(&self) -> &'d str {
+    pub fn text(self) -> &'d str {
         self.node()
             .map(|n| self.doc.str(&n.text))
             .unwrap_or_default()
     }
 
     /// Value of the unprefixed attribute `local`.
-    pub fn attr(&self, local: &str) -> Option<&'d str> {
+    pub fn attr(self, local: &str) -> Option<&'d str> {
         self.attributes()
             .find(|a| a.namespace.is_none() && a.local_name == local)
             .map(|a| a.value)
     }
 
     /// Value of the attribute `{ns}local`.
-    pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&'d str> {
+    pub fn attr_ns(self, ns: &str, local: &str) -> Option<&'d str> {
         self.attributes()
             .find(|a| a.namespace == Some(ns) && a.local_name == local)
             .map(|a| a.value)
     }
 
     /// Attributes, `xmlns` declarations excluded.
-    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'d>> + 'd {
+    pub fn attributes(self) -> impl Iterator<Item = Attribute<'d>> + 'd {
         let doc = self.doc;
         let range = self
             .node()
@@ -332,7 +400,7 @@ impl<'d> Element<'d> {
             })
     }
 
-    pub fn parent(&self) -> Option<Self> {
+    pub fn parent(self) -> Option<Self> {
         let parent = self.node()?.parent?;
         Some(Self {
             doc: self.doc,
@@ -341,7 +409,7 @@ impl<'d> Element<'d> {
     }
 
     /// Child elements, in order.
-    pub fn children(&self) -> Children<'d> {
+    pub fn children(self) -> Children<'d> {
         let end = self.node().map_or(self.index, |n| n.end as usize);
         Children {
             doc: self.doc,
@@ -351,13 +419,13 @@ impl<'d> Element<'d> {
     }
 
     /// First child `{ns}local`.
-    pub fn child(&self, ns: &str, local: &str) -> Option<Self> {
+    pub fn child(self, ns: &str, local: &str) -> Option<Self> {
         self.children().find(|c| c.is(ns, local))
     }
 
     /// Every child `{ns}local`.
     pub fn children_named<'a>(
-        &self,
+        self,
         ns: &'a str,
         local: &'a str,
     ) -> impl Iterator<Item = Element<'d>> + 'a
@@ -368,25 +436,25 @@ impl<'d> Element<'d> {
     }
 
     /// Text of the first child `{ns}local`.
-    pub fn child_text(&self, ns: &str, local: &str) -> Option<&'d str> {
+    pub fn child_text(self, ns: &str, local: &str) -> Option<&'d str> {
         self.child(ns, local).map(|c| c.text())
     }
 
     /// Every element below this one, in document order.
-    pub fn descendants(&self) -> impl Iterator<Item = Element<'d>> + 'd {
+    pub fn descendants(self) -> impl Iterator<Item = Element<'d>> + 'd {
         let doc = self.doc;
         let end = self.node().map_or(self.index, |n| n.end as usize);
         (self.index + 1..end).map(move |index| Element { doc, index })
     }
 
     /// First descendant `{ns}local` in document order.
-    pub fn descendant(&self, ns: &str, local: &str) -> Option<Self> {
+    pub fn descendant(self, ns: &str, local: &str) -> Option<Self> {
         self.descendants().find(|d| d.is(ns, local))
     }
 
     /// Every descendant `{ns}local` in document order.
     pub fn descendants_named<'a>(
-        &self,
+        self,
         ns: &'a str,
         local: &'a str,
     ) -> impl Iterator<Item = Element<'d>> + 'a
@@ -397,18 +465,18 @@ impl<'d> Element<'d> {
     }
 
     /// Follows `steps` of `(ns, local)` children from this element.
-    pub fn path(&self, steps: &[(&str, &str)]) -> Option<Self> {
+    pub fn path(self, steps: &[(&str, &str)]) -> Option<Self> {
         steps
             .iter()
-            .try_fold(*self, |at, (ns, local)| at.child(ns, local))
+            .try_fold(self, |at, (ns, local)| at.child(ns, local))
     }
 
     /// The namespace URI `prefix` (`None` = default namespace) is bound to in this element's
     /// scope, by the nearest declaration on it or an ancestor.
-    pub fn resolve_prefix(&self, prefix: Option<&str>) -> Option<&'d str> {
+    pub fn resolve_prefix(self, prefix: Option<&str>) -> Option<&'d str> {
         let want = prefix.unwrap_or_default();
         let doc = self.doc;
-        let mut at = Some(*self);
+        let mut at = Some(self);
         while let Some(el) = at {
             let node = el.node()?;
             let decls = doc
@@ -419,7 +487,8 @@ impl<'d> Element<'d> {
                 .iter()
                 .find(|d| doc.str(&d.prefix) == want)
             {
-                return d.ns.and_then(|id| doc.namespace(id));
+                let uri = doc.str(&d.uri);
+                return (!uri.is_empty()).then_some(uri);
             }
             at = el.parent();
         }
@@ -428,7 +497,7 @@ impl<'d> Element<'d> {
 
     /// Resolves a `prefix:local` (or `local`) written in text content, such as a WS-Discovery
     /// `Types` entry, against this element's in-scope declarations: `(namespace, local)`.
-    pub fn resolve_qname<'q>(&self, qname: &'q str) -> (Option<&'d str>, &'q str) {
+    pub fn resolve_qname<'q>(self, qname: &'q str) -> (Option<&'d str>, &'q str) {
         match qname.split_once(':') {
             Some((prefix, local)) => (self.resolve_prefix(Some(prefix)), local),
             None => (self.resolve_prefix(None), qname),
@@ -468,6 +537,8 @@ struct Builder {
     doc: Document,
     /// Indices of the open elements, innermost last.
     stack: Vec<u32>,
+    /// Most recently interned namespace id.
+    last_ns: u32,
 }
 
 impl Builder {
@@ -477,13 +548,13 @@ impl Builder {
             attrs: Vec::new(),
             decls: Vec::new(),
             namespaces: Vec::new(),
-            declared: Vec::new(),
             pool: String::with_capacity(1024),
         };
         Self {
             limits,
             doc,
             stack: Vec::with_capacity(limits.max_depth.min(64)),
+            last_ns: 0,
         }
     }
 
@@ -502,6 +573,14 @@ impl Builder {
                     self.close();
                 }
                 Event::End(_) => self.close(),
+                Event::Text(t) if self.doc.elements.is_empty() => {
+                    // Junk after the root is tolerated (some devices pad datagrams with NULs);
+                    // junk before it means this is not XML at all.
+                    if !t.bytes().all(is_xml_space) {
+                        let message = "text before the root element".into();
+                        return Err(Error::Syntax { position, message });
+                    }
+                }
                 Event::Text(t) => self.text(&t.xml10_content())?,
                 Event::CData(t) => self.text(&t.xml10_content())?,
                 Event::GeneralRef(r) => {
@@ -553,7 +632,11 @@ impl Builder {
         let local = self.push_str(Some(start.local_name().into_inner()));
         let attrs_start = self.doc.attrs.len();
         let decls_start = self.doc.decls.len();
-        for attr in start.attributes() {
+        let mut attributes = start.attributes();
+        // Duplicate-attribute checks are quadratic in the 40-odd declarations cameras send; a
+        // duplicate is harmless here (lookups take the first).
+        attributes.with_checks(false);
+        for attr in attributes {
             let attr = attr.map_err(|e| Error::Syntax {
                 position,
                 message: e.to_string(),
@@ -572,7 +655,7 @@ impl Builder {
                 continue;
             }
             if self.doc.attrs.len() >= MAX_ATTRIBUTES {
-                return Err(Error::TooManyElements {
+                return Err(Error::TooManyAttributes {
                     max: MAX_ATTRIBUTES,
                 });
             }
@@ -612,21 +695,13 @@ impl Builder {
 
     fn declare(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
         let prefix = self.push_str(Some(prefix));
-        let ns = if uri.is_empty() {
-            None
-        } else {
-            let id = self.intern(uri)?;
-            if !self.doc.declared.contains(&id) {
-                self.doc.declared.push(id);
-            }
-            Some(id)
-        };
+        let uri = self.push_str(Some(uri));
         if self.doc.decls.len() >= MAX_ATTRIBUTES {
-            return Err(Error::TooManyElements {
+            return Err(Error::TooManyAttributes {
                 max: MAX_ATTRIBUTES,
             });
         }
-        self.doc.decls.push(Decl { prefix, ns });
+        self.doc.decls.push(Decl { prefix, uri });
         Ok(())
     }
 
@@ -676,16 +751,27 @@ impl Builder {
     }
 
     fn intern(&mut self, uri: &str) -> Result<u32, Error> {
+        // Neighbouring elements mostly share a namespace: try the last one first.
+        if self
+            .doc
+            .namespaces
+            .get(self.last_ns as usize)
+            .is_some_and(|n| n == uri)
+        {
+            return Ok(self.last_ns);
+        }
         if let Some(i) = self.doc.namespaces.iter().position(|n| n == uri) {
-            return Ok(to_u32(i));
+            self.last_ns = to_u32(i);
+            return Ok(self.last_ns);
         }
         if self.doc.namespaces.len() >= MAX_NAMESPACES {
-            return Err(Error::TooManyElements {
+            return Err(Error::TooManyNamespaces {
                 max: MAX_NAMESPACES,
             });
         }
         self.doc.namespaces.push(uri.to_owned());
-        Ok(to_u32(self.doc.namespaces.len() - 1))
+        self.last_ns = to_u32(self.doc.namespaces.len() - 1);
+        Ok(self.last_ns)
     }
 
     fn push_str(&mut self, s: Option<&str>) -> Range<u32> {
@@ -836,6 +922,7 @@ mod tests {
             (b"<a><b>".to_vec(), d, "Truncated { open: 2 }"),
             (b"<a></b>".to_vec(), d, "Syntax {"),
             (b"<a/><b/>".to_vec(), d, "Syntax {"),
+            (b"junk<a/>".to_vec(), d, "Syntax {"),
             (
                 format!("<a>{}</a>", "x".repeat(20_000)).into_bytes(),
                 d,
@@ -851,6 +938,12 @@ mod tests {
                 String::from_utf8_lossy(&input)
             );
         }
+    }
+
+    #[test]
+    fn trailing_padding_after_root_is_tolerated() {
+        let doc = parse(b"<a>x</a>\0\0\r\n").unwrap();
+        assert_eq!(doc.root().text(), "x");
     }
 
     #[test]

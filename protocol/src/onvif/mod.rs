@@ -1,8 +1,33 @@
 //! ONVIF device service over SOAP 1.2: request builders and response parsers for the read-only
 //! Get* operations camaudit is allowed to send (DESIGN.md section 6).
-//! CONTRACT STUB: the public API below is fixed; bodies are being implemented.
+//!
+//! - [`request`] builds the only envelopes camaudit sends ([`Operation`] is the whole list).
+//! - `parse_*` read one response each: `Ok(Response::Body(_))`, `Ok(Response::Fault(_))` (a SOAP
+//!   Fault is a value, e.g. `NotAuthorized`), or `Err(Error)` when the bytes are not a SOAP 1.2
+//!   envelope with the expected response element.
+//! - Values are trimmed, stripped of control characters and capped at [`MAX_FIELD_CHARS`]
+//!   characters; list lengths are capped too (see each parser).
+//! - Documents whose namespace declarations were stripped (the `*-fragment.xml` captures) are
+//!   not SOAP as far as we can prove: they yield `Err(Error::NotSoap)` (or `Err(Error::Xml)` when
+//!   they are not well-formed), never a guessed value.
 
-use crate::auth::UsernameToken;
+mod datetime;
+mod device;
+mod envelope;
+mod fault;
+
+pub use device::{
+    Capabilities, DeviceInformation, Hostname, MAX_LIST, MAX_SCOPES, MAX_URI_CHARS,
+    NetworkInterface, NetworkInterfaces, ScopeList, Service, Services, SystemDateAndTime,
+    parse_capabilities, parse_device_information, parse_hostname, parse_network_interfaces,
+    parse_scopes, parse_services, parse_system_date_and_time,
+};
+pub use envelope::request;
+pub(crate) use fault::read_fault;
+pub use fault::{Fault, parse_fault};
+
+/// Longest value (in characters) any parser keeps; longer values are cut.
+pub const MAX_FIELD_CHARS: usize = 256;
 
 /// The only operations camaudit ever sends. There is no builder for anything else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,20 +42,61 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in the order the agent usually sends them.
+    pub const ALL: [Self; 7] = [
+        Self::GetSystemDateAndTime,
+        Self::GetCapabilities,
+        Self::GetServices,
+        Self::GetHostname,
+        Self::GetDeviceInformation,
+        Self::GetNetworkInterfaces,
+        Self::GetScopes,
+    ];
+
     /// Local name, e.g. `GetDeviceInformation`.
     pub fn name(self) -> &'static str {
-        unimplemented!("contract stub")
+        match self {
+            Self::GetSystemDateAndTime => "GetSystemDateAndTime",
+            Self::GetDeviceInformation => "GetDeviceInformation",
+            Self::GetNetworkInterfaces => "GetNetworkInterfaces",
+            Self::GetScopes => "GetScopes",
+            Self::GetHostname => "GetHostname",
+            Self::GetCapabilities => "GetCapabilities",
+            Self::GetServices => "GetServices",
+        }
     }
+
     /// SOAP action URI, e.g. `http://www.onvif.org/ver10/device/wsdl/GetDeviceInformation`.
     pub fn action(self) -> &'static str {
-        unimplemented!("contract stub")
+        match self {
+            Self::GetSystemDateAndTime => {
+                "http://www.onvif.org/ver10/device/wsdl/GetSystemDateAndTime"
+            }
+            Self::GetDeviceInformation => {
+                "http://www.onvif.org/ver10/device/wsdl/GetDeviceInformation"
+            }
+            Self::GetNetworkInterfaces => {
+                "http://www.onvif.org/ver10/device/wsdl/GetNetworkInterfaces"
+            }
+            Self::GetScopes => "http://www.onvif.org/ver10/device/wsdl/GetScopes",
+            Self::GetHostname => "http://www.onvif.org/ver10/device/wsdl/GetHostname",
+            Self::GetCapabilities => "http://www.onvif.org/ver10/device/wsdl/GetCapabilities",
+            Self::GetServices => "http://www.onvif.org/ver10/device/wsdl/GetServices",
+        }
     }
-}
 
-/// Builds the SOAP 1.2 envelope for `op`, with a WS-Security UsernameToken header when given.
-pub fn request(op: Operation, token: Option<&UsernameToken>) -> Vec<u8> {
-    let _ = (op, token);
-    unimplemented!("contract stub")
+    /// Local name of the response element, e.g. `GetDeviceInformationResponse`.
+    pub fn response_name(self) -> &'static str {
+        match self {
+            Self::GetSystemDateAndTime => "GetSystemDateAndTimeResponse",
+            Self::GetDeviceInformation => "GetDeviceInformationResponse",
+            Self::GetNetworkInterfaces => "GetNetworkInterfacesResponse",
+            Self::GetScopes => "GetScopesResponse",
+            Self::GetHostname => "GetHostnameResponse",
+            Self::GetCapabilities => "GetCapabilitiesResponse",
+            Self::GetServices => "GetServicesResponse",
+        }
+    }
 }
 
 /// A parsed SOAP response: the body we asked for, or a Fault. A Fault is a value, not an error.
@@ -40,145 +106,33 @@ pub enum Response<T> {
     Fault(Fault),
 }
 
-/// A SOAP 1.2 Fault. Codes are local names with their namespace URI resolved.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fault {
-    /// `Sender`, `Receiver`, … (local name of `Code/Value`).
-    pub code: String,
-    /// Subcode local names, outermost first (`NotAuthorized`, `ActionNotSupported`, …).
-    pub subcodes: Vec<String>,
-    /// `Reason/Text`, if non-empty.
-    pub reason: Option<String>,
-}
-
-impl Fault {
-    /// True for `ter:NotAuthorized` anywhere in the subcode chain (and the common
-    /// `Sender` + "not authorized"/"authority failure" reason variants).
-    pub fn is_not_authorized(&self) -> bool {
-        unimplemented!("contract stub")
+impl<T> Response<T> {
+    /// The body, or `None` for a Fault.
+    pub fn body(self) -> Option<T> {
+        match self {
+            Self::Body(body) => Some(body),
+            Self::Fault(_) => None,
+        }
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DeviceInformation {
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub firmware_version: Option<String>,
-    pub serial_number: Option<String>,
-    pub hardware_id: Option<String>,
-}
-
-/// A date and time as the device stated it (no clock involved).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DateTime {
-    pub year: i32,
-    pub month: u8,
-    pub day: u8,
-    pub hour: u8,
-    pub minute: u8,
-    pub second: u8,
-}
-
-impl DateTime {
-    /// Seconds since the Unix epoch, or `None` when the fields are out of range.
-    pub fn unix_seconds(&self) -> Option<i64> {
-        unimplemented!("contract stub")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SystemDateAndTime {
-    pub date_time_type: Option<String>,
-    pub daylight_savings: Option<bool>,
-    pub time_zone: Option<String>,
-    pub utc: Option<DateTime>,
-    pub local: Option<DateTime>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NetworkInterface {
-    pub token: Option<String>,
-    pub enabled: Option<bool>,
-    pub name: Option<String>,
-    pub hw_address: Option<String>,
-    pub ipv4: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NetworkInterfaces {
-    pub interfaces: Vec<NetworkInterface>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ScopeList {
-    /// Raw scope URIs (`ScopeItem`), in order.
-    pub items: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Hostname {
-    pub from_dhcp: Option<bool>,
-    pub name: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Capabilities {
-    /// `(category local name, XAddr)`, e.g. `("Device", "http://…/onvif/device_service")`, plus
-    /// vendor extension XAddrs (e.g. Hikvision `hik_ext`, TRENDnet `onvif_ext`).
-    pub xaddrs: Vec<(String, String)>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Service {
-    pub namespace: String,
-    pub xaddr: String,
-    pub version: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Services {
-    pub services: Vec<Service>,
-}
-
-pub fn parse_device_information(body: &[u8]) -> Result<Response<DeviceInformation>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_system_date_and_time(body: &[u8]) -> Result<Response<SystemDateAndTime>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_network_interfaces(body: &[u8]) -> Result<Response<NetworkInterfaces>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_scopes(body: &[u8]) -> Result<Response<ScopeList>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_hostname(body: &[u8]) -> Result<Response<Hostname>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_capabilities(body: &[u8]) -> Result<Response<Capabilities>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-pub fn parse_services(body: &[u8]) -> Result<Response<Services>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
-/// Parses any SOAP envelope as a Fault, if it is one (for error bodies of any operation).
-pub fn parse_fault(body: &[u8]) -> Result<Option<Fault>, Error> {
-    let _ = body;
-    unimplemented!("contract stub")
-}
+pub use datetime::DateTime;
 
 /// Namespace URIs declared anywhere in the document (bounded), for attribution
-/// (e.g. `http://www.onvifext.com/onvif/ext/ver10/wsdl`).
+/// (e.g. `http://www.onvifext.com/onvif/ext/ver10/wsdl`). Tolerant: declarations seen before a
+/// syntax error or a limit are still returned.
 pub fn declared_namespaces(body: &[u8]) -> Vec<String> {
-    let _ = body;
-    unimplemented!("contract stub")
+    crate::xml::declared_namespaces(body, crate::xml::Limits::default())
+}
+
+/// The body of a captured HTTP response: everything after the first blank line.
+#[cfg(test)]
+pub(crate) fn http_body(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let lf = || raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    crlf.or_else(lf)
+        .and_then(|i| raw.get(i..))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, thiserror::Error)]
