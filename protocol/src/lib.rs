@@ -16,9 +16,17 @@
 //! - [`mac`]: MAC address parsing and formatting.
 
 pub mod auth;
+pub mod dhip;
+pub mod dvrip;
+pub mod isapi;
 pub mod mac;
+pub mod magicbox;
+pub mod mdns;
 pub mod ns;
 pub mod onvif;
 pub mod record;
+pub mod sadp;
+pub mod ssdp;
 pub mod wsdiscovery;
+pub mod xiongmai;
 pub mod xml;
