@@ -198,7 +198,7 @@ fn interface(el: Element<'_>) -> NetworkInterface {
     NetworkInterface {
         token: el
             .attr("token")
-            .and_then(|t| xml::clean_value(t, MAX_FIELD_CHARS)),
+            .and_then(|t| xml::clean_value(&t, MAX_FIELD_CHARS)),
         enabled: onvif_child(el, "Enabled").and_then(boolean),
         name: info.and_then(|i| field(i, "Name")),
         hw_address: info.and_then(|i| field(i, "HwAddress")),
