@@ -66,10 +66,7 @@ pub struct Summary {
 impl Summary {
     /// Counts `devices`. A device is unidentified when no maker could be attributed.
     pub fn of(devices: &[Device]) -> Self {
-        let mut s = Self {
-            devices: devices.len(),
-            ..Self::default()
-        };
+        let mut s = Self { devices: devices.len(), ..Self::default() };
         for d in devices {
             if d.policy.restricted {
                 s.restricted += 1;
@@ -218,16 +215,10 @@ mod tests {
             endpoint: Some("urn:uuid:x".into()),
             xaddrs: vec!["http://10.20.0.31/onvif/device_service".into()],
             discovered_by: vec![Method::WsDiscovery],
-            reported: Reported {
-                manufacturer: Some("LTS".into()),
-                ..Reported::default()
-            },
+            reported: Reported { manufacturer: Some("LTS".into()), ..Reported::default() },
             attribution: Attribution::default(),
             policy: Policy::default(),
-            access: Access {
-                auth: AuthUsed::WsSecurity,
-                errors: vec![],
-            },
+            access: Access { auth: AuthUsed::WsSecurity, errors: vec![] },
             first_seen: "2026-11-29T00:00:00Z".into(),
             last_seen: "2026-11-29T00:00:00Z".into(),
         };

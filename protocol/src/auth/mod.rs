@@ -27,9 +27,7 @@ impl UsernameToken {
 
 impl std::fmt::Debug for UsernameToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UsernameToken")
-            .field("username", &self.username)
-            .finish_non_exhaustive()
+        f.debug_struct("UsernameToken").field("username", &self.username).finish_non_exhaustive()
     }
 }
 
@@ -47,12 +45,8 @@ pub enum Algorithm {
 pub enum Challenge {
     Digest(DigestChallenge),
     /// `Basic realm=…`: recorded (the realm is evidence), never answered over plain HTTP.
-    Basic {
-        realm: Option<String>,
-    },
-    Other {
-        scheme: String,
-    },
+    Basic { realm: Option<String> },
+    Other { scheme: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
