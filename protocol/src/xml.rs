@@ -36,14 +36,18 @@
 //!   [`descendants_named`](Element::descendants_named), [`path`](Element::path),
 //!   [`resolve_prefix`](Element::resolve_prefix), [`resolve_qname`](Element::resolve_qname).
 //! - Value helpers: [`clean_value`] (trim, drop control characters, cap length),
-//!   [`split_whitespace`] (XML whitespace only, byte-wise), [`strip_preamble`] (BOM + leading whitespace),
-//!   [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken documents).
+//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM and leading
+//!   whitespace), [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken
+//!   documents).
 //!
 //! Text is the concatenation of an element's direct character data (CDATA included, entity and
 //! character references decoded, line ends normalised); whitespace-only runs that follow a child
 //! element are formatting and are dropped. Element names whose prefix is not declared (document
 //! fragments) get no namespace: they never match a URI, so callers see "element missing", not a
-//! wrong value.
+//! wrong value. Namespace URIs are compared as written (references in them are not expanded).
+//! Besides [`Limits`], the reader refuses more than 128 namespace bindings in scope (a
+//! [`Error::Syntax`]) and this module more than 256 distinct element namespaces and 20,000
+//! declarations per document.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -58,9 +62,13 @@ use quick_xml::reader::NsReader;
 /// Limits applied to every document.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// Input size, checked before anything is read.
     pub max_bytes: usize,
+    /// Open elements at once.
     pub max_depth: usize,
+    /// Elements in the whole document.
     pub max_elements: usize,
+    /// Bytes of direct text per element (after reference decoding).
     pub max_text: usize,
 }
 
@@ -96,14 +104,14 @@ pub enum Error {
     Truncated { open: usize },
     #[error("more than {max} distinct namespace URIs")]
     TooManyNamespaces { max: usize },
-    #[error("more than {max} attributes and namespace declarations")]
-    TooManyAttributes { max: usize },
+    #[error("more than {max} namespace declarations")]
+    TooManyDeclarations { max: usize },
 }
 
-/// Most distinct namespace URIs and attributes a document may carry (beyond these, the document
-/// is not something a camera legitimately sends).
+/// Most distinct element/attribute namespaces and declarations a document may carry (beyond
+/// these, it is not something a camera legitimately sends).
 const MAX_NAMESPACES: usize = 256;
-const MAX_ATTRIBUTES: usize = 20_000;
+const MAX_DECLARATIONS: usize = 20_000;
 
 /// The namespace the `xml` prefix is bound to without a declaration (`xml:lang`).
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -763,9 +771,9 @@ impl Builder {
     fn declare(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
         let prefix = self.push_str(Some(prefix));
         let uri = self.push_str(Some(uri));
-        if self.doc.decls.len() >= MAX_ATTRIBUTES {
-            return Err(Error::TooManyAttributes {
-                max: MAX_ATTRIBUTES,
+        if self.doc.decls.len() >= MAX_DECLARATIONS {
+            return Err(Error::TooManyDeclarations {
+                max: MAX_DECLARATIONS,
             });
         }
         self.doc.decls.push(Decl { prefix, uri });
