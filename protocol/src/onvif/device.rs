@@ -154,8 +154,8 @@ pub fn parse_hostname(body: &[u8]) -> Result<Response<Hostname>, Error> {
     })
 }
 
-/// Every element named `XAddr` (any namespace, so vendor extensions count) below
-/// `Capabilities`, paired with its parent's local name; at most [`MAX_LIST`].
+/// Every element whose local name ends in `XAddr` (any namespace, so vendor extensions count)
+/// below `Capabilities`, paired with its parent's local name; at most [`MAX_LIST`].
 pub fn parse_capabilities(body: &[u8]) -> Result<Response<Capabilities>, Error> {
     parse_response(body, Operation::GetCapabilities, |r| {
         let Some(caps) = onvif_child(r, "Capabilities") else {
@@ -163,7 +163,7 @@ pub fn parse_capabilities(body: &[u8]) -> Result<Response<Capabilities>, Error> 
         };
         let xaddrs = caps
             .descendants()
-            .filter(|d| d.local_name() == "XAddr")
+            .filter(|d| d.local_name().ends_with("XAddr"))
             .filter_map(|x| {
                 let category = x.parent().map(|p| p.local_name()).unwrap_or_default();
                 Some((xml::clean_value(category, MAX_FIELD_CHARS)?, uri(x)?))
