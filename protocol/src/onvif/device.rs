@@ -795,6 +795,80 @@ mod tests {
     }
 
     #[test]
+    fn capabilities_every_fixture() {
+        let cases: [(&[u8], usize, &str); 11] = [
+            (
+                fixture!("axis-q6045-e-getcapabilities.xml"),
+                4,
+                "http://192.168.0.19",
+            ),
+            (
+                fixture!("dahua-getcapabilities-singleline.xml"),
+                6,
+                "http://192.168.1.123",
+            ),
+            (
+                fixture!("dlink-dcs-6511-getcapabilities.xml"),
+                4,
+                "http://192.168.1.33:80",
+            ),
+            (
+                fixture!("hikvision-ds-2cd2012-i-getcapabilities.xml"),
+                7,
+                "http://10.10.1.65",
+            ),
+            (
+                fixture!("hikvision-ds-2df7276-ael-getcapabilities.xml"),
+                8,
+                "http://10.10.1.60",
+            ),
+            (
+                fixture!("hikvision-ds-2df7286-a-getcapabilities.xml"),
+                11,
+                "http://192.168.1.100:8100",
+            ),
+            (
+                fixture!("pelco-d6230l-getcapabilities.xml"),
+                10,
+                "http://10.10.1.66",
+            ),
+            (
+                fixture!("sunba-performance-series-getcapabilities.xml"),
+                12,
+                "http://162.191.54.181:80",
+            ),
+            (
+                fixture!("sunba-xm530-50x50-wg-8m-getcapabilities.xml"),
+                7,
+                "http://192.168.15.40:8899",
+            ),
+            (
+                fixture!("trendnet-tv-ip320pi-getcapabilities.xml"),
+                10,
+                "http://10.10.1.67",
+            ),
+            (
+                fixture!("unbranded-gx728mf-ir28-getcapabilities.xml"),
+                8,
+                "http://192.168.1.127:80",
+            ),
+        ];
+        for (bytes, count, base) in cases {
+            let got = body(parse_capabilities(bytes));
+            assert_eq!(got.xaddrs.len(), count, "{base}");
+            let device = got
+                .xaddrs
+                .iter()
+                .find(|(c, _)| c == "Device")
+                .map(|(_, x)| x.as_str());
+            assert_eq!(
+                device,
+                Some(format!("{base}/onvif/device_service").as_str())
+            );
+        }
+    }
+
+    #[test]
     fn services_with_versions() {
         let got = body(parse_services(fixture!("axis-m2025-le-getservices.xml")));
         let first = got.services.first().unwrap();
