@@ -118,7 +118,7 @@ impl CredentialSet {
             path: path.to_owned(),
             message: e.message().to_owned(),
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
         let mut set = Self::default();
         for (i, e) in doc.credentials.into_iter().enumerate() {
             let index = i + 1;

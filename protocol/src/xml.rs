@@ -2,7 +2,8 @@
 //!
 //! [`parse`] (or [`parse_with`] for other [`Limits`]) reads a whole document with
 //! `quick_xml::NsReader` into a [`Document`]: a flat, pre-order list of elements, each with its
-//! resolved namespace URI, local name, attributes, namespace declarations and direct text.
+//! resolved namespace URI, local name, namespace declarations, direct text and (read on
+//! demand) attributes.
 //! Everything is bounded by [`Limits`] (input bytes, nesting depth, element count, text per
 //! element); DTDs are refused (so no entity expansion can happen); a UTF-8 BOM and leading
 //! whitespace are skipped; invalid UTF-8 is replaced with U+FFFD rather than rejected, because a
@@ -18,7 +19,7 @@
 //! let body = doc.root().child(ns::SOAP12, "Body").unwrap();
 //! let m = body.child("urn:x", "m").unwrap();
 //! assert_eq!(m.text(), "hi & bye");
-//! assert_eq!(m.attr("a"), Some("1"));
+//! assert_eq!(m.attr("a").as_deref(), Some("1"));
 //! assert_eq!(doc.root().descendant("urn:x", "m").map(|e| e.local_name()), Some("m"));
 //! ```
 //!
@@ -35,30 +36,39 @@
 //!   [`descendants_named`](Element::descendants_named), [`path`](Element::path),
 //!   [`resolve_prefix`](Element::resolve_prefix), [`resolve_qname`](Element::resolve_qname).
 //! - Value helpers: [`clean_value`] (trim, drop control characters, cap length),
-//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM + leading whitespace),
-//!   [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken documents).
+//!   [`split_whitespace`] (XML whitespace only), [`strip_preamble`] (BOM and leading
+//!   whitespace), [`declared_namespaces`] (tolerant scan for `xmlns` URIs, even in broken
+//!   documents).
 //!
 //! Text is the concatenation of an element's direct character data (CDATA included, entity and
 //! character references decoded, line ends normalised); whitespace-only runs that follow a child
 //! element are formatting and are dropped. Element names whose prefix is not declared (document
 //! fragments) get no namespace: they never match a URI, so callers see "element missing", not a
-//! wrong value.
+//! wrong value. Namespace URIs are compared as written (references in them are not expanded).
+//! Besides [`Limits`], the reader refuses more than 128 namespace bindings in scope (a
+//! [`Error::Syntax`]) and this module more than 256 distinct element namespaces and 20,000
+//! declarations per document.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{PrefixDeclaration, ResolveResult};
 use quick_xml::reader::NsReader;
 
 /// Limits applied to every document.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// Input size, checked before anything is read.
     pub max_bytes: usize,
+    /// Open elements at once.
     pub max_depth: usize,
+    /// Elements in the whole document.
     pub max_elements: usize,
+    /// Bytes of direct text per element (after reference decoding).
     pub max_text: usize,
 }
 
@@ -94,14 +104,17 @@ pub enum Error {
     Truncated { open: usize },
     #[error("more than {max} distinct namespace URIs")]
     TooManyNamespaces { max: usize },
-    #[error("more than {max} attributes and namespace declarations")]
-    TooManyAttributes { max: usize },
+    #[error("more than {max} namespace declarations")]
+    TooManyDeclarations { max: usize },
 }
 
-/// Most distinct namespace URIs and attributes a document may carry (beyond these, the document
-/// is not something a camera legitimately sends).
+/// Most distinct element/attribute namespaces and declarations a document may carry (beyond
+/// these, it is not something a camera legitimately sends).
 const MAX_NAMESPACES: usize = 256;
-const MAX_ATTRIBUTES: usize = 20_000;
+const MAX_DECLARATIONS: usize = 20_000;
+
+/// The namespace the `xml` prefix is bound to without a declaration (`xml:lang`).
+pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Parses `input` with the default [`Limits`].
 pub fn parse(input: &[u8]) -> Result<Document, Error> {
@@ -116,11 +129,11 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Document, Error> {
             max: limits.max_bytes,
         });
     }
-    let text = String::from_utf8_lossy(strip_preamble(input));
+    let text = decode_utf8(strip_preamble(input));
     if text.is_empty() {
         return Err(Error::Empty);
     }
-    Builder::new(limits).run(&text)
+    Builder::new(limits, text.len()).run(&text)
 }
 
 /// `input` without a leading UTF-8 BOM and leading XML whitespace.
@@ -134,8 +147,36 @@ pub fn strip_preamble(input: &[u8]) -> &[u8] {
 }
 
 /// Splits on XML whitespace (space, tab, CR, LF) only, skipping empty pieces.
-pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
-    s.split([' ', '\t', '\r', '\n']).filter(|p| !p.is_empty())
+pub fn split_whitespace(s: &str) -> SplitWhitespace<'_> {
+    SplitWhitespace { rest: s }
+}
+
+/// Iterator of [`split_whitespace`].
+#[derive(Clone, Debug)]
+pub struct SplitWhitespace<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for SplitWhitespace<'a> {
+    type Item = &'a str;
+
+    // Byte-wise: the four separators are ASCII, and ASCII bytes never occur inside a multi-byte
+    // UTF-8 sequence, so every cut lands on a char boundary.
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.rest.as_bytes();
+        let Some(start) = bytes.iter().position(|b| !is_xml_space(*b)) else {
+            self.rest = "";
+            return None;
+        };
+        let tail = bytes.get(start..).unwrap_or_default();
+        let len = tail
+            .iter()
+            .position(|b| is_xml_space(*b))
+            .unwrap_or(tail.len());
+        let word = self.rest.get(start..start + len);
+        self.rest = self.rest.get(start + len..).unwrap_or_default();
+        word
+    }
 }
 
 /// A value fit to store: trimmed, control characters removed, at most `max_chars` characters.
@@ -170,7 +211,7 @@ pub fn declared_namespaces(input: &[u8], limits: Limits) -> Vec<String> {
     if input.len() > limits.max_bytes {
         return out;
     }
-    let text = String::from_utf8_lossy(strip_preamble(input));
+    let text = decode_utf8(strip_preamble(input));
     let mut reader = NsReader::from_str(&text);
     let (mut depth, mut elements) = (0usize, 0usize);
     loop {
@@ -196,7 +237,7 @@ pub fn declared_namespaces(input: &[u8], limits: Limits) -> Vec<String> {
             if key != "xmlns" && !key.starts_with("xmlns:") {
                 continue;
             }
-            let Ok(uri) = attr.normalized_value(XmlVersion::Implicit1_0) else {
+            let Ok(uri) = attribute_value(&attr) else {
                 continue;
             };
             let uri = uri.trim();
@@ -208,6 +249,30 @@ pub fn declared_namespaces(input: &[u8], limits: Limits) -> Vec<String> {
     out
 }
 
+/// An attribute value with references decoded and whitespace normalised (XML 1.0 section 3.3.3).
+/// Most values need neither, and checking that first is far cheaper than normalising.
+fn attribute_value<'a>(
+    attr: &quick_xml::events::attributes::Attribute<'a>,
+) -> Result<Cow<'a, str>, quick_xml::Error> {
+    if !attr
+        .value
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+    {
+        return Ok(attr.value.clone());
+    }
+    attr.normalized_value(XmlVersion::Implicit1_0)
+}
+
+/// UTF-8 text of `input`, invalid sequences replaced. The strict check first: it is much faster
+/// than the lossy decoder on the valid input cameras nearly always send.
+fn decode_utf8(input: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(input) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(input),
+    }
+}
+
 fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -216,7 +281,6 @@ fn is_xml_space(b: u8) -> bool {
 #[derive(Clone, Debug)]
 pub struct Document {
     elements: Vec<Node>,
-    attrs: Vec<Attr>,
     decls: Vec<Decl>,
     /// Interned namespace URIs of element and attribute names, in order of first use.
     namespaces: Vec<String>,
@@ -234,13 +298,6 @@ struct Node {
     parent: Option<u32>,
     /// Index one past this element's last descendant.
     end: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Attr {
-    ns: Option<u32>,
-    local: Range<u32>,
-    value: Range<u32>,
 }
 
 /// One `xmlns` / `xmlns:prefix` declaration; an empty prefix range is the default namespace,
@@ -324,13 +381,13 @@ impl std::fmt::Debug for Element<'_> {
 }
 
 /// One attribute of an element.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute<'d> {
     /// Namespace URI for prefixed attributes; unprefixed attributes have none.
     pub namespace: Option<&'d str>,
     pub local_name: &'d str,
-    /// Value with references decoded.
-    pub value: &'d str,
+    /// Value with references decoded and whitespace normalised (borrowed unless either applied).
+    pub value: Cow<'d, str>,
 }
 
 impl<'d> Element<'d> {
@@ -370,34 +427,44 @@ impl<'d> Element<'d> {
     }
 
     /// Value of the unprefixed attribute `local`.
-    pub fn attr(self, local: &str) -> Option<&'d str> {
+    pub fn attr(self, local: &str) -> Option<Cow<'d, str>> {
         self.attributes()
             .find(|a| a.namespace.is_none() && a.local_name == local)
             .map(|a| a.value)
     }
 
     /// Value of the attribute `{ns}local`.
-    pub fn attr_ns(self, ns: &str, local: &str) -> Option<&'d str> {
+    pub fn attr_ns(self, ns: &str, local: &str) -> Option<Cow<'d, str>> {
         self.attributes()
             .find(|a| a.namespace == Some(ns) && a.local_name == local)
             .map(|a| a.value)
     }
 
-    /// Attributes, `xmlns` declarations excluded.
+    /// Attributes, `xmlns` declarations excluded, read from the tag on each call. A malformed
+    /// attribute ends the list (the element's name and text are still good).
     pub fn attributes(self) -> impl Iterator<Item = Attribute<'d>> + 'd {
-        let doc = self.doc;
-        let range = self
+        let raw = self
             .node()
-            .map_or(0..0, |n| n.attrs.start as usize..n.attrs.end as usize);
-        doc.attrs
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .map(move |a| Attribute {
-                namespace: a.ns.and_then(|id| doc.namespace(id)),
-                local_name: doc.str(&a.local),
-                value: doc.str(&a.value),
+            .map(|n| self.doc.str(&n.attrs))
+            .unwrap_or_default();
+        let mut attributes = Attributes::new(raw, 0);
+        attributes.with_checks(false);
+        attributes.map_while(Result::ok).filter_map(move |attr| {
+            let key = attr.key.into_inner();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                return None;
+            }
+            let (namespace, local_name) = match key.split_once(':') {
+                Some((prefix, local)) => (self.resolve_prefix(Some(prefix)), local),
+                None => (None, key),
+            };
+            let value = attribute_value(&attr).ok()?;
+            Some(Attribute {
+                namespace,
+                local_name,
+                value,
             })
+        })
     }
 
     pub fn parent(self) -> Option<Self> {
@@ -474,6 +541,9 @@ impl<'d> Element<'d> {
     /// The namespace URI `prefix` (`None` = default namespace) is bound to in this element's
     /// scope, by the nearest declaration on it or an ancestor.
     pub fn resolve_prefix(self, prefix: Option<&str>) -> Option<&'d str> {
+        if prefix == Some("xml") {
+            return Some(XML_NAMESPACE);
+        }
         let want = prefix.unwrap_or_default();
         let doc = self.doc;
         let mut at = Some(self);
@@ -539,22 +609,25 @@ struct Builder {
     stack: Vec<u32>,
     /// Most recently interned namespace id.
     last_ns: u32,
+    /// Per open element: whether a default namespace is in scope.
+    default_bound: Vec<bool>,
 }
 
 impl Builder {
-    fn new(limits: Limits) -> Self {
+    fn new(limits: Limits, input_len: usize) -> Self {
         let doc = Document {
             elements: Vec::with_capacity(64),
-            attrs: Vec::new(),
-            decls: Vec::new(),
+            decls: Vec::with_capacity(48),
             namespaces: Vec::new(),
-            pool: String::with_capacity(1024),
+            // Names, values and text are at most the input; declarations alone are most of it.
+            pool: String::with_capacity(input_len),
         };
         Self {
             limits,
             doc,
             stack: Vec::with_capacity(limits.max_depth.min(64)),
             last_ns: 0,
+            default_bound: Vec::with_capacity(limits.max_depth.min(64)),
         }
     }
 
@@ -630,51 +703,18 @@ impl Builder {
             ResolveResult::Unbound | ResolveResult::Unknown(_) => None,
         };
         let local = self.push_str(Some(start.local_name().into_inner()));
-        let attrs_start = self.doc.attrs.len();
         let decls_start = self.doc.decls.len();
-        let mut attributes = start.attributes();
-        // Duplicate-attribute checks are quadratic in the 40-odd declarations cameras send; a
-        // duplicate is harmless here (lookups take the first).
-        attributes.with_checks(false);
-        for attr in attributes {
-            let attr = attr.map_err(|e| Error::Syntax {
-                position,
-                message: e.to_string(),
-            })?;
-            let value = attr
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|e| Error::Syntax {
-                    position,
-                    message: e.to_string(),
-                })?;
-            let key = attr.key;
-            let is_default_decl = key.as_ref() == "xmlns";
-            let decl_prefix = key.as_ref().strip_prefix("xmlns:");
-            if is_default_decl || decl_prefix.is_some() {
-                self.declare(decl_prefix.unwrap_or_default(), &value)?;
-                continue;
-            }
-            if self.doc.attrs.len() >= MAX_ATTRIBUTES {
-                return Err(Error::TooManyAttributes {
-                    max: MAX_ATTRIBUTES,
-                });
-            }
-            let (resolved, local) = reader.resolver().resolve_attribute(key);
-            let ns = match resolved {
-                ResolveResult::Bound(ns) => Some(self.intern(ns.into_inner())?),
-                ResolveResult::Unbound | ResolveResult::Unknown(_) => None,
-            };
-            let local = self.push_str(Some(local.into_inner()));
-            let value = self.push_str(Some(&value));
-            self.doc.attrs.push(Attr { ns, local, value });
-        }
+        self.declarations(start, reader)?;
+        // Attributes are kept raw and read on demand: almost all of them are the namespace
+        // declarations handled above, and parsing them twice was a quarter of the parse time.
+        let attrs = self.push_str(Some(start.attributes_raw()));
         let index = to_u32(self.doc.elements.len());
         let text_at = to_u32(self.doc.pool.len());
         self.doc.elements.push(Node {
             ns,
             local,
             text: text_at..text_at,
-            attrs: to_u32(attrs_start)..to_u32(self.doc.attrs.len()),
+            attrs,
             decls: to_u32(decls_start)..to_u32(self.doc.decls.len()),
             parent: self.stack.last().copied(),
             end: index + 1,
@@ -684,6 +724,7 @@ impl Builder {
     }
 
     fn close(&mut self) {
+        self.default_bound.pop();
         let Some(index) = self.stack.pop() else {
             return;
         };
@@ -693,12 +734,46 @@ impl Builder {
         }
     }
 
+    /// Records the `xmlns` declarations of the element just read, from the reader's resolver,
+    /// which has parsed them already (parsing the attributes again cost a quarter of the parse).
+    /// URIs are kept as written, as the resolver keeps them, so element names and
+    /// [`Element::resolve_prefix`] agree.
+    fn declarations(
+        &mut self,
+        start: &BytesStart<'_>,
+        reader: &NsReader<&[u8]>,
+    ) -> Result<(), Error> {
+        let parent_default = self.default_bound.last().copied().unwrap_or(false);
+        let raw = start.attributes_raw();
+        let mut default_bound = parent_default;
+        if !raw.is_empty() && raw.contains("xmlns") {
+            let resolver = reader.resolver();
+            for (prefix, uri) in resolver.bindings_of(resolver.level()) {
+                let prefix = match prefix {
+                    PrefixDeclaration::Default => {
+                        default_bound = true;
+                        ""
+                    }
+                    PrefixDeclaration::Named(prefix) => prefix,
+                };
+                self.declare(prefix, uri.into_inner())?;
+            }
+            // The resolver lists bound URIs only; an `xmlns=""` shows as a default gone unbound.
+            if default_bound && resolver.resolve_prefix(None, true) == ResolveResult::Unbound {
+                self.declare("", "")?;
+                default_bound = false;
+            }
+        }
+        self.default_bound.push(default_bound);
+        Ok(())
+    }
+
     fn declare(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
         let prefix = self.push_str(Some(prefix));
         let uri = self.push_str(Some(uri));
-        if self.doc.decls.len() >= MAX_ATTRIBUTES {
-            return Err(Error::TooManyAttributes {
-                max: MAX_ATTRIBUTES,
+        if self.doc.decls.len() >= MAX_DECLARATIONS {
+            return Err(Error::TooManyDeclarations {
+                max: MAX_DECLARATIONS,
             });
         }
         self.doc.decls.push(Decl { prefix, uri });
@@ -889,10 +964,34 @@ mod tests {
 
     #[test]
     fn attributes_resolved() {
-        let doc = parse(br#"<a xmlns:x="urn:x" x:k="1" k="2&amp;3"/>"#).unwrap();
-        assert_eq!(doc.root().attr_ns("urn:x", "k"), Some("1"));
-        assert_eq!(doc.root().attr("k"), Some("2&3"));
-        assert_eq!(doc.root().attributes().count(), 2);
+        let doc = parse(br#"<a xmlns:x="urn:x" x:k="1" k="2&amp;3" xml:lang="en" t=" a&#x9;b "/>"#)
+            .unwrap();
+        let root = doc.root();
+        assert_eq!(root.attr_ns("urn:x", "k").as_deref(), Some("1"));
+        assert_eq!(root.attr("k").as_deref(), Some("2&3"));
+        assert_eq!(root.attr_ns(XML_NAMESPACE, "lang").as_deref(), Some("en"));
+        assert_eq!(root.attr("t").as_deref(), Some(" a\tb "));
+        assert_eq!(root.attr("x"), None);
+        assert_eq!(
+            root.attributes().count(),
+            4,
+            "xmlns declarations are not attributes"
+        );
+    }
+
+    #[test]
+    fn declarations_the_resolver_hides() {
+        // `xmlns=""` undeclares (the resolver does not list it); "xmlns" in a value is no
+        // declaration; URIs stay as written (references unexpanded), for elements and prefixes.
+        let doc = parse(
+            br#"<r xmlns="urn:d" note="xmlns"><a xmlns="" xmlns:p="urn:p&amp;q"><p:b/></a></r>"#,
+        )
+        .unwrap();
+        let a = doc.root().children().next().unwrap();
+        assert_eq!(a.namespace(), None);
+        assert_eq!(a.resolve_prefix(Some("p")), Some("urn:p&amp;q"));
+        assert_eq!(doc.root().attr("note").as_deref(), Some("xmlns"));
+        assert!(doc.root().descendant("urn:p&amp;q", "b").is_some());
     }
 
     #[test]

@@ -154,8 +154,8 @@ pub fn parse_hostname(body: &[u8]) -> Result<Response<Hostname>, Error> {
     })
 }
 
-/// Every element named `XAddr` (any namespace, so vendor extensions count) below
-/// `Capabilities`, paired with its parent's local name; at most [`MAX_LIST`].
+/// Every element whose local name ends in `XAddr` (any namespace, so vendor extensions count)
+/// below `Capabilities`, paired with its parent's local name; at most [`MAX_LIST`].
 pub fn parse_capabilities(body: &[u8]) -> Result<Response<Capabilities>, Error> {
     parse_response(body, Operation::GetCapabilities, |r| {
         let Some(caps) = onvif_child(r, "Capabilities") else {
@@ -163,7 +163,7 @@ pub fn parse_capabilities(body: &[u8]) -> Result<Response<Capabilities>, Error> 
         };
         let xaddrs = caps
             .descendants()
-            .filter(|d| d.local_name() == "XAddr")
+            .filter(|d| d.local_name().ends_with("XAddr"))
             .filter_map(|x| {
                 let category = x.parent().map(|p| p.local_name()).unwrap_or_default();
                 Some((xml::clean_value(category, MAX_FIELD_CHARS)?, uri(x)?))
@@ -198,7 +198,7 @@ fn interface(el: Element<'_>) -> NetworkInterface {
     NetworkInterface {
         token: el
             .attr("token")
-            .and_then(|t| xml::clean_value(t, MAX_FIELD_CHARS)),
+            .and_then(|t| xml::clean_value(&t, MAX_FIELD_CHARS)),
         enabled: onvif_child(el, "Enabled").and_then(boolean),
         name: info.and_then(|i| field(i, "Name")),
         hw_address: info.and_then(|i| field(i, "HwAddress")),
@@ -792,6 +792,80 @@ mod tests {
                 "DeviceIO"
             ]
         );
+    }
+
+    #[test]
+    fn capabilities_every_fixture() {
+        let cases: [(&[u8], usize, &str); 11] = [
+            (
+                fixture!("axis-q6045-e-getcapabilities.xml"),
+                4,
+                "http://192.168.0.19",
+            ),
+            (
+                fixture!("dahua-getcapabilities-singleline.xml"),
+                6,
+                "http://192.168.1.123",
+            ),
+            (
+                fixture!("dlink-dcs-6511-getcapabilities.xml"),
+                4,
+                "http://192.168.1.33:80",
+            ),
+            (
+                fixture!("hikvision-ds-2cd2012-i-getcapabilities.xml"),
+                7,
+                "http://10.10.1.65",
+            ),
+            (
+                fixture!("hikvision-ds-2df7276-ael-getcapabilities.xml"),
+                8,
+                "http://10.10.1.60",
+            ),
+            (
+                fixture!("hikvision-ds-2df7286-a-getcapabilities.xml"),
+                11,
+                "http://192.168.1.100:8100",
+            ),
+            (
+                fixture!("pelco-d6230l-getcapabilities.xml"),
+                10,
+                "http://10.10.1.66",
+            ),
+            (
+                fixture!("sunba-performance-series-getcapabilities.xml"),
+                12,
+                "http://162.191.54.181:80",
+            ),
+            (
+                fixture!("sunba-xm530-50x50-wg-8m-getcapabilities.xml"),
+                7,
+                "http://192.168.15.40:8899",
+            ),
+            (
+                fixture!("trendnet-tv-ip320pi-getcapabilities.xml"),
+                10,
+                "http://10.10.1.67",
+            ),
+            (
+                fixture!("unbranded-gx728mf-ir28-getcapabilities.xml"),
+                8,
+                "http://192.168.1.127:80",
+            ),
+        ];
+        for (bytes, count, base) in cases {
+            let got = body(parse_capabilities(bytes));
+            assert_eq!(got.xaddrs.len(), count, "{base}");
+            let device = got
+                .xaddrs
+                .iter()
+                .find(|(c, _)| c == "Device")
+                .map(|(_, x)| x.as_str());
+            assert_eq!(
+                device,
+                Some(format!("{base}/onvif/device_service").as_str())
+            );
+        }
     }
 
     #[test]

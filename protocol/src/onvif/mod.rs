@@ -16,6 +16,7 @@ mod device;
 mod envelope;
 mod fault;
 
+pub use datetime::DateTime;
 pub use device::{
     Capabilities, DeviceInformation, Hostname, MAX_LIST, MAX_SCOPES, MAX_URI_CHARS,
     NetworkInterface, NetworkInterfaces, ScopeList, Service, Services, SystemDateAndTime,
@@ -115,8 +116,6 @@ impl<T> Response<T> {
         }
     }
 }
-
-pub use datetime::DateTime;
 
 /// Namespace URIs declared anywhere in the document (bounded), for attribution
 /// (e.g. `http://www.onvifext.com/onvif/ext/ver10/wsdl`). Tolerant: declarations seen before a

@@ -118,6 +118,24 @@ mod tests {
     }
 
     #[test]
+    fn exact_bytes_of_the_nvt_probe() {
+        let want = concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" "#,
+            r#"xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" "#,
+            r#"xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" "#,
+            r#"xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header>"#,
+            r#"<a:Action s:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"#,
+            r#"<a:MessageID>urn:uuid:6f0c8c2e-3c57-4b8a-9d5f-0d2a6c1f4e11</a:MessageID>"#,
+            r#"<a:To s:mustUnderstand="1">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>"#,
+            r#"</s:Header><s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe>"#,
+            r#"</s:Body></s:Envelope>"#,
+        );
+        let got = probe(ID, ProbeVariant::NetworkVideoTransmitter);
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+    }
+
+    #[test]
     fn message_id_is_escaped() {
         let bytes = probe("urn:uuid:<&>", ProbeVariant::Untyped);
         let Ok(Message::Probe { header }) = parse(&bytes) else {

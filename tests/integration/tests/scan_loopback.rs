@@ -40,7 +40,10 @@ fn config(net: Ipv4Addr, creds: CredentialSet, timeout: Duration) -> ScanConfig 
         interrogate: true,
         concurrency: 32,
         rate: 5000,
-        ctx: Ctx { credentials: creds, limits },
+        ctx: Ctx {
+            credentials: creds,
+            limits,
+        },
         agent: "test".into(),
         site: None,
     }
@@ -65,34 +68,63 @@ fn per_camera_credentials(spec: &FleetSpec, skip: &[Ipv4Addr]) -> CredentialSet 
 }
 
 async fn start(spec: &FleetSpec) -> RunningFleet {
-    Fleet::start(spec.clone(), Mode::Loopback { ws_port: 3702, http_port: 0 })
-        .await
-        .expect("start simulator")
+    Fleet::start(
+        spec.clone(),
+        Mode::Loopback {
+            ws_port: 3702,
+            http_port: 0,
+        },
+    )
+    .await
+    .expect("start simulator")
 }
 
 fn by_ip(report: &ScanReport) -> HashMap<Ipv4Addr, &Device> {
-    report.devices.iter().map(|d| (d.ip.parse().unwrap(), d)).collect()
+    report
+        .devices
+        .iter()
+        .map(|d| (d.ip.parse().unwrap(), d))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finds_and_identifies_every_camera_it_has_credentials_for() {
     let net = unique_net();
     let base = Ipv4Addr::new(net.octets()[0], net.octets()[1], net.octets()[2], 10);
-    let opts = FleetOptions { auth_ratio: 0.4, max_delay: Duration::from_millis(300), ..FleetOptions::default() };
+    let opts = FleetOptions {
+        auth_ratio: 0.4,
+        max_delay: Duration::from_millis(300),
+        ..FleetOptions::default()
+    };
     let spec = FleetSpec::generate(40, base, 7, &opts).unwrap();
-    let needs_auth: Vec<_> = spec.cameras.iter().filter(|c| c.auth != AuthMode::None).collect();
-    assert!(needs_auth.len() >= 8, "fleet should exercise the auth ladder");
+    let needs_auth: Vec<_> = spec
+        .cameras
+        .iter()
+        .filter(|c| c.auth != AuthMode::None)
+        .collect();
+    assert!(
+        needs_auth.len() >= 8,
+        "fleet should exercise the auth ladder"
+    );
     // One authenticating camera gets no credential: it must end up `failed`, and must never see
     // anyone else's password.
     let withheld = needs_auth[0].ip;
     let fleet = start(&spec).await;
-    let cfg = config(net, per_camera_credentials(&spec, &[withheld]), Duration::from_secs(2));
-    let (report, stats) = scan::run(&cfg, &PolicySet::builtin(), &Silent).await.unwrap();
+    let cfg = config(
+        net,
+        per_camera_credentials(&spec, &[withheld]),
+        Duration::from_secs(2),
+    );
+    let (report, stats) = scan::run(&cfg, &PolicySet::builtin(), &Silent)
+        .await
+        .unwrap();
 
     assert_eq!(report.devices.len(), spec.cameras.len(), "stats: {stats:?}");
     let found = by_ip(&report);
     for cam in &spec.cameras {
-        let d = found.get(&cam.ip).unwrap_or_else(|| panic!("{} not found", cam.ip));
+        let d = found
+            .get(&cam.ip)
+            .unwrap_or_else(|| panic!("{} not found", cam.ip));
         assert_eq!(d.discovered_by, vec![Method::WsDiscovery]);
         if cam.ip == withheld {
             assert_eq!(d.access.auth, AuthUsed::Failed, "{}", cam.ip);
@@ -102,13 +134,26 @@ async fn finds_and_identifies_every_camera_it_has_credentials_for() {
         }
         let want = &cam.identity;
         let r = &d.reported;
-        let ctx = format!("{} ({:?}, {:?}): {:?}", cam.ip, cam.profile, cam.auth, d.access.errors);
-        assert_eq!(r.manufacturer.as_deref(), Some(want.manufacturer.as_str()), "{ctx}");
+        let ctx = format!(
+            "{} ({:?}, {:?}): {:?}",
+            cam.ip, cam.profile, cam.auth, d.access.errors
+        );
+        assert_eq!(
+            r.manufacturer.as_deref(),
+            Some(want.manufacturer.as_str()),
+            "{ctx}"
+        );
         assert_eq!(r.model.as_deref(), Some(want.model.as_str()), "{ctx}");
         assert_eq!(r.firmware.as_deref(), Some(want.firmware.as_str()), "{ctx}");
         assert_eq!(r.serial.as_deref(), Some(want.serial.as_str()), "{ctx}");
         assert_eq!(d.mac.map(|m| m.0), Some(want.mac), "{ctx}");
-        assert_eq!(d.key, want.mac.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        assert_eq!(
+            d.key,
+            want.mac
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
         let auth = match cam.auth {
             AuthMode::None => AuthUsed::None,
             AuthMode::WsUsernameToken { .. } => AuthUsed::WsSecurity,
@@ -119,12 +164,24 @@ async fn finds_and_identifies_every_camera_it_has_credentials_for() {
     }
     // Credentials were sent only where they were configured.
     for e in fleet.log() {
-        if let Request::Http { camera, credentials, .. } = e.request {
+        if let Request::Http {
+            camera,
+            credentials,
+            ..
+        } = e.request
+        {
             if camera == withheld {
-                assert_eq!(credentials, Credentials::None, "credential sent out of scope");
+                assert_eq!(
+                    credentials,
+                    Credentials::None,
+                    "credential sent out of scope"
+                );
             }
             assert!(
-                !matches!(credentials, Credentials::HttpBasic | Credentials::UsernameTokenText),
+                !matches!(
+                    credentials,
+                    Credentials::HttpBasic | Credentials::UsernameTokenText
+                ),
                 "plain-text credentials on the wire to {camera}"
             );
         }
@@ -145,14 +202,24 @@ async fn hostile_devices_are_recorded_with_errors_and_cost_only_their_timeout() 
     let spec = FleetSpec::generate(24, base, 11, &opts).unwrap();
     let kinds: std::collections::HashSet<_> =
         spec.cameras.iter().map(|c| c.behaviour.name()).collect();
-    for k in ["slow-http", "malformed", "truncated", "oversized", "silent", "no-http", "no-discovery"] {
+    for k in [
+        "slow-http",
+        "malformed",
+        "truncated",
+        "oversized",
+        "silent",
+        "no-http",
+        "no-discovery",
+    ] {
         assert!(kinds.contains(k), "fleet lacks a {k} camera");
     }
     let _fleet = start(&spec).await;
     let timeout = Duration::from_millis(700);
     let cfg = config(net, CredentialSet::default(), timeout);
     let t0 = Instant::now();
-    let (report, _) = scan::run(&cfg, &PolicySet::builtin(), &Silent).await.unwrap();
+    let (report, _) = scan::run(&cfg, &PolicySet::builtin(), &Silent)
+        .await
+        .unwrap();
     let took = t0.elapsed();
     let found = by_ip(&report);
     for cam in &spec.cameras {
@@ -161,11 +228,17 @@ async fn hostile_devices_are_recorded_with_errors_and_cost_only_their_timeout() 
             Behaviour::NoDiscovery => assert!(d.is_none(), "{} answered no probe", cam.ip),
             Behaviour::Normal => {
                 let d = d.unwrap_or_else(|| panic!("{} not found", cam.ip));
-                assert_eq!(d.reported.serial.as_deref(), Some(cam.identity.serial.as_str()));
+                assert_eq!(
+                    d.reported.serial.as_deref(),
+                    Some(cam.identity.serial.as_str())
+                );
             }
             Behaviour::SlowHttp(delay) if *delay < timeout => {
                 let d = d.unwrap();
-                assert_eq!(d.reported.serial.as_deref(), Some(cam.identity.serial.as_str()));
+                assert_eq!(
+                    d.reported.serial.as_deref(),
+                    Some(cam.identity.serial.as_str())
+                );
             }
             other => {
                 let d = d.unwrap_or_else(|| panic!("{} ({other:?}) not found", cam.ip));
