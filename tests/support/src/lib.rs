@@ -14,6 +14,7 @@
 
 pub mod auth;
 mod camera;
+pub mod creds;
 pub mod fleet;
 pub mod netns;
 pub mod prng;
