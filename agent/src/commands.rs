@@ -316,7 +316,13 @@ async fn probe_cmd(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             interface: None,
         },
     };
-    let id = interrogate::interrogate(IpAddr::V4(ip), &found.xaddrs, &ctx).await;
+    let id = interrogate::interrogate(
+        IpAddr::V4(ip),
+        &found.xaddrs,
+        !found.scopes.is_empty(),
+        &ctx,
+    )
+    .await;
     let seen = interrogate::rfc3339_seconds(std::time::SystemTime::now());
     let device = scan::assemble(found, id, &neighbour::table(), &policy, &seen);
     let format = pick_format(&args.access);

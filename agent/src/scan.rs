@@ -112,7 +112,8 @@ pub async fn run(
                 let Ok(_permit) = sem.acquire_owned().await else {
                     return (f, Identity::default());
                 };
-                interrogate::interrogate(IpAddr::V4(f.ip), &f.xaddrs, &ctx).await
+                interrogate::interrogate(IpAddr::V4(f.ip), &f.xaddrs, !f.scopes.is_empty(), &ctx)
+                    .await
             } else {
                 Identity::default()
             };
