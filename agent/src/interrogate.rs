@@ -144,13 +144,12 @@ impl<'a> Device<'a> {
         {
             self.id.interfaces = Some(n);
         }
-        if !self.have_scopes {
-            if let Some(s) = self
+        if !self.have_scopes
+            && let Some(s) = self
                 .fetch("GetScopes", Operation::GetScopes, auth, onvif::parse_scopes)
                 .await?
-            {
-                self.id.scopes = s.items;
-            }
+        {
+            self.id.scopes = s.items;
         }
         if let Some(h) = self
             .fetch(
