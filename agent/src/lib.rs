@@ -23,3 +23,6 @@ pub mod output;
 pub mod scan;
 pub mod scope;
 pub mod url;
+pub mod inventory;
+pub mod payload;
+pub mod queue;
