@@ -26,3 +26,4 @@ pub mod url;
 pub mod inventory;
 pub mod payload;
 pub mod queue;
+pub mod config;
