@@ -27,3 +27,5 @@ pub mod inventory;
 pub mod payload;
 pub mod queue;
 pub mod config;
+pub mod mqtt;
+pub mod run;
