@@ -29,3 +29,4 @@ pub mod queue;
 pub mod config;
 pub mod mqtt;
 pub mod run;
+pub mod report;

@@ -113,7 +113,7 @@ impl<L: Link> Loop<L> {
                 if self.settings.commands.is_some() {
                     if let Some(t) = &self.shared.topics {
                         let filter = t.cmd("scan");
-                        if let Err(e) = self.link.subscribe(&filter) {
+                        if let Err(e) = self.link.subscribe(&filter, Qos::AtLeastOnce) {
                             warn!(error = %e, "cannot subscribe to {filter}");
                         }
                     }

@@ -78,7 +78,7 @@ pub enum LinkError {
 pub trait Link: Send {
     /// Queues a publish without waiting; only call between `Connected` and `Disconnected`.
     fn publish(&mut self, p: Publish) -> Result<(), LinkError>;
-    fn subscribe(&mut self, filter: &str) -> Result<(), LinkError>;
+    fn subscribe(&mut self, filter: &str, qos: Qos) -> Result<(), LinkError>;
     fn unsubscribe(&mut self, filter: &str) -> Result<(), LinkError>;
     /// Sends DISCONNECT (the last will is not published).
     fn disconnect(&mut self) -> Result<(), LinkError>;

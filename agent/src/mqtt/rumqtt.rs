@@ -98,9 +98,9 @@ impl Link for RumqttLink {
             .map_err(client_err)
     }
 
-    fn subscribe(&mut self, filter: &str) -> Result<(), LinkError> {
+    fn subscribe(&mut self, filter: &str, q: Qos) -> Result<(), LinkError> {
         self.client
-            .try_subscribe(filter, QoS::AtLeastOnce)
+            .try_subscribe(filter, qos(q))
             .map_err(client_err)
     }
 
