@@ -168,6 +168,24 @@ impl Store {
         Ok(Some(Queued { seq, message }))
     }
 
+    /// Every queued message, oldest first (diagnostics and tests).
+    pub fn pending(&self) -> Result<Vec<Queued>, QueueError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let t = tx.open_table(OUTBOX).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            let seq = k.value();
+            let message = record::decode(v.value()).map_err(|source| QueueError::Record {
+                path: self.path.clone(),
+                seq,
+                source,
+            })?;
+            out.push(Queued { seq, message });
+        }
+        Ok(out)
+    }
+
     /// Removes `seq` after the broker acknowledged it. Not fsynced on its own: the next durable
     /// commit persists it, and a crash before then only re-sends a message already delivered.
     pub fn ack(&self, seq: u64) -> Result<(), QueueError> {

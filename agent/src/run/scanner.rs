@@ -27,7 +27,7 @@ pub trait Scanner: Send + Sync + 'static {
 /// The real scan of `camaudit scan`, with the configuration's settings.
 pub struct LiveScanner {
     cfg: ScanConfig,
-    policy: PolicySet,
+    lists: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +35,6 @@ pub struct LiveScanner {
 pub enum ScannerError {
     #[error("scan.interfaces: {0}")]
     Interfaces(#[from] interfaces::InterfaceError),
-    #[error("policy.lists: {0}")]
-    Policy(String),
 }
 
 impl LiveScanner {
@@ -46,9 +44,6 @@ impl LiveScanner {
         } else {
             Vec::new()
         };
-        let policy = PolicySet::builtin()
-            .select(&c.policy.lists)
-            .map_err(ScannerError::Policy)?;
         let limits = crate::http::Limits {
             connect_timeout: c.scan.timeout,
             total_timeout: c.scan.timeout,
@@ -71,7 +66,7 @@ impl LiveScanner {
                 agent: c.agent.id.clone(),
                 site: Some(c.agent.site.clone()),
             },
-            policy,
+            lists: c.policy.lists.clone(),
         })
     }
 }
@@ -84,10 +79,22 @@ impl Scanner for LiveScanner {
             cfg.targets = vec![Target::Host(ip, None)];
             cfg.wait = cfg.wait.min(Duration::from_secs(1));
         }
-        scan::run(&cfg, &self.policy, &scan::Silent)
-            .await
-            .map(|(report, _)| report)
-            .map_err(|e| format!("{e:#}"))
+        let lists = self.lists.clone();
+        // In its own task: a panic in a parser fed by a hostile device fails this scan, not
+        // the agent.
+        let task = tokio::spawn(async move {
+            let policy = PolicySet::builtin()
+                .select(&lists)
+                .map_err(|e| format!("policy.lists: {e}"))?;
+            scan::run(&cfg, &policy, &scan::Silent)
+                .await
+                .map(|(report, _)| report)
+                .map_err(|e| format!("{e:#}"))
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) => Err(format!("the scan task failed: {e}")),
+        }
     }
 
     fn scope(&self) -> Scope {
