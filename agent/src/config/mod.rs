@@ -372,8 +372,8 @@ fn agent_section(mut f: Fields<'_>, has_mqtt: bool) -> Result<AgentSettings, Con
 
 fn scan_section(mut f: Fields<'_>) -> Result<ScanSettings, ConfigError> {
     let interval = f.duration("interval")?.unwrap_or(Duration::from_secs(6 * 3600));
-    if interval < Duration::from_secs(1) {
-        return Err(f.error("interval", "must be at least 1s"));
+    if interval < Duration::from_millis(100) {
+        return Err(f.error("interval", "must be at least 100ms"));
     }
     let jitter = f
         .duration("jitter")?
