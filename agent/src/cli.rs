@@ -59,7 +59,12 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
     /// Configuration file (TOML, see deploy/config.example.toml).
-    #[arg(short, long, value_name = "FILE", default_value = "/etc/camaudit/config.toml")]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "/etc/camaudit/config.toml"
+    )]
     pub config: PathBuf,
     /// Site name (agent.site).
     #[arg(long, value_name = "NAME")]
@@ -82,7 +87,12 @@ pub struct RunArgs {
 pub enum ConfigCommand {
     /// Validate a configuration file (and its secret files); exit 2 when it is refused.
     Check {
-        #[arg(short, long, value_name = "FILE", default_value = "/etc/camaudit/config.toml")]
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            default_value = "/etc/camaudit/config.toml"
+        )]
         config: PathBuf,
     },
 }

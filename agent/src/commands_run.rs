@@ -25,6 +25,14 @@ fn load(path: &Path, ov: &Overrides) -> Result<Config, ConfigError> {
     config::load(path, required, ov)
 }
 
+/// Reads the CA, certificate and key now, so a bad file is refused at start.
+fn check_tls(cfg: &Config) -> Result<(), tls::TlsError> {
+    let Some(m) = &cfg.mqtt else { return Ok(()) };
+    let Some(ca) = &m.ca_file else { return Ok(()) };
+    let client = m.cert_file.as_deref().zip(m.key_file.as_deref());
+    tls::client_config(ca, client).map(|_| ())
+}
+
 pub(crate) async fn run_cmd(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut ov = Overrides::from_env();
     let flags = [
@@ -47,13 +55,8 @@ pub(crate) async fn run_cmd(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(refused(&e)),
     };
-    if let Some(m) = &cfg.mqtt {
-        if let Some(ca) = &m.ca_file {
-            let client = m.cert_file.as_deref().zip(m.key_file.as_deref());
-            if let Err(e) = tls::client_config(ca, client) {
-                return Ok(refused(&e));
-            }
-        }
+    if let Err(e) = check_tls(&cfg) {
+        return Ok(refused(&e));
     }
     let scanner = match LiveScanner::new(&cfg) {
         Ok(s) => s,
@@ -73,30 +76,43 @@ pub(crate) fn config_cmd(c: ConfigCommand) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(refused(&e)),
     };
-    if let Some(m) = &cfg.mqtt {
-        if let Some(ca) = &m.ca_file {
-            let client = m.cert_file.as_deref().zip(m.key_file.as_deref());
-            if let Err(e) = tls::client_config(ca, client) {
-                return Ok(refused(&e));
-            }
-        }
+    if let Err(e) = check_tls(&cfg) {
+        return Ok(refused(&e));
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}: OK", path.display())?;
-    writeln!(out, "  site {} · agent {} · state {}", cfg.agent.site, cfg.agent.id, cfg.agent.state_dir.display())?;
+    writeln!(
+        out,
+        "  site {} · agent {} · state {}",
+        cfg.agent.site,
+        cfg.agent.id,
+        cfg.agent.state_dir.display()
+    )?;
     let ifaces = if cfg.scan.all_interfaces {
         "every multicast-capable interface".to_owned()
     } else {
-        format!("interfaces {:?}, {} targets", cfg.scan.interfaces, cfg.scan.targets.len())
+        format!(
+            "interfaces {:?}, {} targets",
+            cfg.scan.interfaces,
+            cfg.scan.targets.len()
+        )
     };
-    writeln!(out, "  scan every {} (+ up to {} jitter) · {ifaces} · passive {}",
-        humantime::format_duration(cfg.scan.interval), humantime::format_duration(cfg.scan.jitter), cfg.scan.passive)?;
+    writeln!(
+        out,
+        "  scan every {} (+ up to {} jitter) · {ifaces} · passive {}",
+        humantime::format_duration(cfg.scan.interval),
+        humantime::format_duration(cfg.scan.jitter),
+        cfg.scan.passive
+    )?;
     match &cfg.mqtt {
         Some(m) => writeln!(
             out,
             "  mqtt {} · client id {} · mutual TLS {} · password {} · commands {}",
-            m.url, cfg.agent.id, m.cert_file.is_some(),
-            if m.password.is_some() { "set" } else { "none" }, m.commands
+            m.url,
+            cfg.agent.id,
+            m.cert_file.is_some(),
+            if m.password.is_some() { "set" } else { "none" },
+            m.commands
         )?,
         None => writeln!(out, "  no [mqtt]: inventory kept locally, changes logged")?,
     }
@@ -153,10 +169,20 @@ fn report_connection(args: &ReportArgs) -> Result<Connection, String> {
         (None, Some(m)) => m.url.clone(),
         (None, None) => return Err("give --broker URL or --config FILE".into()),
     };
-    let pick = |flag: &Option<PathBuf>, file: Option<&PathBuf>| flag.clone().or_else(|| file.cloned());
-    let ca_file = pick(&args.ca_file, from_file.as_ref().and_then(|m| m.ca_file.as_ref()));
-    let cert = pick(&args.cert_file, from_file.as_ref().and_then(|m| m.cert_file.as_ref()));
-    let key = pick(&args.key_file, from_file.as_ref().and_then(|m| m.key_file.as_ref()));
+    let pick =
+        |flag: &Option<PathBuf>, file: Option<&PathBuf>| flag.clone().or_else(|| file.cloned());
+    let ca_file = pick(
+        &args.ca_file,
+        from_file.as_ref().and_then(|m| m.ca_file.as_ref()),
+    );
+    let cert = pick(
+        &args.cert_file,
+        from_file.as_ref().and_then(|m| m.cert_file.as_ref()),
+    );
+    let key = pick(
+        &args.key_file,
+        from_file.as_ref().and_then(|m| m.key_file.as_ref()),
+    );
     let username = args
         .username
         .clone()

@@ -325,15 +325,24 @@ mod tests {
         assert_eq!(kept.scan_id, "s2");
 
         // b missed once: still present; twice: lost.
-        assert_eq!(inv.observe("s3", &[a.clone()], true, 2).len(), 1);
+        assert_eq!(
+            inv.observe("s3", std::slice::from_ref(&a), true, 2).len(),
+            1
+        );
         assert_eq!(inv.get(&b.key).unwrap().state, Presence::Present);
-        let c = inv.observe("s4", &[a.clone()], true, 2);
+        let c = inv.observe("s4", std::slice::from_ref(&a), true, 2);
         assert_eq!(c[1], Change::Lost { key: b.key.clone() });
         assert_eq!(inv.get(&b.key).unwrap().state, Presence::Absent);
         // Lost only once.
-        assert_eq!(inv.observe("s5", &[a.clone()], true, 2).len(), 1);
+        assert_eq!(
+            inv.observe("s5", std::slice::from_ref(&a), true, 2).len(),
+            1
+        );
         let counts = inv.counts();
-        assert_eq!((counts.present, counts.absent, counts.restricted), (1, 1, 1));
+        assert_eq!(
+            (counts.present, counts.absent, counts.restricted),
+            (1, 1, 1)
+        );
         assert_eq!(counts.digest, key_digest([a.key.as_str(), b.key.as_str()]));
 
         // Back again: a state change.
@@ -364,7 +373,7 @@ mod tests {
         let a = device(A, "10.0.0.1", None, None);
         let b = device(B, "10.0.0.2", None, None);
         inv.observe("s1", &[a.clone(), b.clone()], true, 1);
-        inv.observe("s2", &[a.clone()], true, 1);
+        inv.observe("s2", std::slice::from_ref(&a), true, 1);
         assert!(inv.forget_before("2026-11-28T00:00:00Z").is_empty());
         let c = inv.forget_before("2026-12-01T00:00:00Z");
         assert_eq!(c, vec![Change::Forgotten { key: b.key.clone() }]);

@@ -78,7 +78,10 @@ impl Estate {
 
     /// Agents whose snapshot differs from their own counts, or that published no counts.
     pub fn incomplete(&self) -> Vec<&AgentView> {
-        self.agents.iter().filter(|a| a.complete != Some(true)).collect()
+        self.agents
+            .iter()
+            .filter(|a| a.complete != Some(true))
+            .collect()
     }
 
     pub fn sites(&self) -> Vec<SiteSummary> {
@@ -219,9 +222,18 @@ fn view<'a>(
         })
 }
 
-fn on_status(prefix: &str, topic: &str, payload: &[u8], agents: &mut BTreeMap<(String, String), AgentView>) {
-    let Some((site, agent, "status")) = split(prefix, topic) else { return };
-    let Ok(s) = serde_json::from_slice::<StatusMessage>(payload) else { return };
+fn on_status(
+    prefix: &str,
+    topic: &str,
+    payload: &[u8],
+    agents: &mut BTreeMap<(String, String), AgentView>,
+) {
+    let Some((site, agent, "status")) = split(prefix, topic) else {
+        return;
+    };
+    let Ok(s) = serde_json::from_slice::<StatusMessage>(payload) else {
+        return;
+    };
     let v = view(agents, site, agent);
     v.state = Some(match s.state {
         crate::payload::AgentState::Online => "online".into(),
@@ -233,8 +245,15 @@ fn on_status(prefix: &str, topic: &str, payload: &[u8], agents: &mut BTreeMap<(S
     }
 }
 
-fn on_device(prefix: &str, topic: &str, payload: &[u8], agents: &mut BTreeMap<(String, String), AgentView>) {
-    let Some((site, agent, rest)) = split(prefix, topic) else { return };
+fn on_device(
+    prefix: &str,
+    topic: &str,
+    payload: &[u8],
+    agents: &mut BTreeMap<(String, String), AgentView>,
+) {
+    let Some((site, agent, rest)) = split(prefix, topic) else {
+        return;
+    };
     if !rest.starts_with("device/") || payload.is_empty() {
         return;
     }
@@ -255,10 +274,11 @@ fn matches(expected: &InventoryCounts, devices: &[DeviceMessage]) -> bool {
 }
 
 fn site_complete(site: &str, agents: &BTreeMap<(String, String), AgentView>) -> bool {
-    agents
-        .values()
-        .filter(|a| a.site == site)
-        .all(|a| a.expected.as_ref().is_some_and(|e| a.devices.len() >= e.total()))
+    agents.values().filter(|a| a.site == site).all(|a| {
+        a.expected
+            .as_ref()
+            .is_some_and(|e| a.devices.len() >= e.total())
+    })
 }
 
 /// Output format.
@@ -287,8 +307,10 @@ fn write_json(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
     let incomplete: Vec<serde_json::Value> = estate
         .incomplete()
         .iter()
-        .map(|a| serde_json::json!({"site": a.site, "agent": a.agent, "received": a.received,
-            "expected": a.expected.as_ref().map(InventoryCounts::total)}))
+        .map(|a| {
+            serde_json::json!({"site": a.site, "agent": a.agent, "received": a.received,
+            "expected": a.expected.as_ref().map(InventoryCounts::total)})
+        })
         .collect();
     let doc = serde_json::json!({
         "schema": REPORT_SCHEMA,
@@ -305,7 +327,14 @@ fn write_json(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
 fn write_table(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(["site", "agents", "devices", "absent", "restricted", "rebrands"]);
+    t.set_header([
+        "site",
+        "agents",
+        "devices",
+        "absent",
+        "restricted",
+        "rebrands",
+    ]);
     for s in estate.sites() {
         t.add_row([
             s.site,
@@ -319,7 +348,18 @@ fn write_table(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "{t}")?;
     let mut d = comfy_table::Table::new();
     d.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    d.set_header(["site", "agent", "ip", "mac", "maker", "brand", "restricted", "model", "firmware", "state"]);
+    d.set_header([
+        "site",
+        "agent",
+        "ip",
+        "mac",
+        "maker",
+        "brand",
+        "restricted",
+        "model",
+        "firmware",
+        "state",
+    ]);
     for a in &estate.agents {
         for m in &a.devices {
             let x = &m.device;
@@ -330,7 +370,11 @@ fn write_table(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
                 x.mac.map(|m| m.to_string()).unwrap_or_default(),
                 x.attribution.maker.clone().unwrap_or_default(),
                 x.attribution.brand.clone().unwrap_or_default(),
-                if x.policy.restricted { x.policy.lists.join(",") } else { String::new() },
+                if x.policy.restricted {
+                    x.policy.lists.join(",")
+                } else {
+                    String::new()
+                },
                 x.reported.model.clone().unwrap_or_default(),
                 x.reported.firmware.clone().unwrap_or_default(),
                 state_name(m.state).into(),
@@ -338,11 +382,27 @@ fn write_table(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     writeln!(w, "{d}")?;
-    writeln!(w, "{} devices from {} agents", estate.devices(), estate.agents.len())?;
+    writeln!(
+        w,
+        "{} devices from {} agents",
+        estate.devices(),
+        estate.agents.len()
+    )?;
     for a in estate.incomplete() {
         match &a.expected {
-            Some(e) => writeln!(w, "INCOMPLETE {}/{}: received {} of {} device records", a.site, a.agent, a.received, e.total())?,
-            None => writeln!(w, "UNVERIFIED {}/{}: no inventory counts published (received {})", a.site, a.agent, a.received)?,
+            Some(e) => writeln!(
+                w,
+                "INCOMPLETE {}/{}: received {} of {} device records",
+                a.site,
+                a.agent,
+                a.received,
+                e.total()
+            )?,
+            None => writeln!(
+                w,
+                "UNVERIFIED {}/{}: no inventory counts published (received {})",
+                a.site, a.agent, a.received
+            )?,
         }
     }
     Ok(())
@@ -358,8 +418,22 @@ fn state_name(p: Presence) -> &'static str {
 fn write_csv(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
     let mut c = csv::Writer::from_writer(&mut *w);
     c.write_record([
-        "site", "agent", "ip", "mac", "maker", "brand", "rebrand", "restricted", "lists",
-        "confidence", "manufacturer", "model", "firmware", "serial", "discovered_by", "auth",
+        "site",
+        "agent",
+        "ip",
+        "mac",
+        "maker",
+        "brand",
+        "rebrand",
+        "restricted",
+        "lists",
+        "confidence",
+        "manufacturer",
+        "model",
+        "firmware",
+        "serial",
+        "discovered_by",
+        "auth",
         "state",
     ])?;
     for a in &estate.agents {
@@ -415,7 +489,10 @@ mod tests {
             split("camaudit", "camaudit/v1/s1/gw-1/device/abc"),
             Some(("s1", "gw-1", "device/abc"))
         );
-        assert_eq!(split("camaudit", "camaudit/v1/s1/gw-1/status"), Some(("s1", "gw-1", "status")));
+        assert_eq!(
+            split("camaudit", "camaudit/v1/s1/gw-1/status"),
+            Some(("s1", "gw-1", "status"))
+        );
         assert_eq!(split("camaudit", "other/v1/s1/gw-1/status"), None);
         assert_eq!(split("camaudit", "camaudit/v1/s1"), None);
     }

@@ -81,7 +81,13 @@ fn child_agent() {
 
 fn spawn_child(dir: &Path, interval: &str) -> Child {
     Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--ignored", "--exact", "child_agent", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "child_agent",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("CAMAUDIT_TEST_CHILD_DIR", dir)
         .env("CAMAUDIT_SCAN_INTERVAL", interval)
         .env("RUST_LOG", "off")
@@ -161,7 +167,10 @@ async fn agent_survives_sigkill_while_publishing() {
         } else {
             tokio::time::sleep(Duration::from_millis(rng.range(50, 1500))).await;
         }
-        assert!(child.try_wait().unwrap().is_none(), "child {i} exited by itself");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "child {i} exited by itself"
+        );
         signal(child.id(), libc::SIGKILL);
         let status = child.wait().unwrap();
         assert!(!status.success(), "child {i} was not killed");
@@ -219,8 +228,15 @@ async fn agent_survives_sigkill_while_publishing() {
             None => lost.push((id, &q.topic)),
         }
     }
-    assert!(lost.is_empty(), "{} queued messages never arrived: {lost:?}", lost.len());
-    assert!(killed_with_queue >= 5, "only {killed_with_queue} kills found a non-empty queue");
+    assert!(
+        lost.is_empty(),
+        "{} queued messages never arrived: {lost:?}",
+        lost.len()
+    );
+    assert!(
+        killed_with_queue >= 5,
+        "only {killed_with_queue} kills found a non-empty queue"
+    );
 
     // Every device in the inventory was announced, and the retained state is the inventory.
     let new_keys: HashSet<String> = got
@@ -230,7 +246,11 @@ async fn agent_survives_sigkill_while_publishing() {
         .map(|v| v["key"].as_str().unwrap().to_owned())
         .collect();
     for e in &inventory {
-        assert!(new_keys.contains(&e.device.key), "no device-new for {}", e.device.key);
+        assert!(
+            new_keys.contains(&e.device.key),
+            "no device-new for {}",
+            e.device.key
+        );
     }
     let retained: BTreeMap<String, serde_json::Value> = tokio::task::spawn_blocking(move || {
         let r = broker.retained(&format!("{PREFIX}/device/+"));
@@ -248,7 +268,10 @@ async fn agent_survives_sigkill_while_publishing() {
     assert_eq!(retained.len(), inventory.len());
     for e in &inventory {
         let v = &retained[&e.device.key];
-        assert_eq!(v["reported"]["firmware"], e.device.reported.firmware.clone().unwrap());
+        assert_eq!(
+            v["reported"]["firmware"],
+            e.device.reported.firmware.clone().unwrap()
+        );
         assert_eq!(v["scan_id"], e.scan_id.as_str());
     }
     let counter = std::fs::read_to_string(dir.path().join("scan-counter")).unwrap();

@@ -70,7 +70,15 @@ async fn retained_device_topics_equal_the_inventory_after_a_scan() {
         move || {
             let out = std::process::Command::new("mosquitto_sub")
                 .args(args)
-                .args(["-t", &format!("{PREFIX}/device/+"), "--retained-only", "-W", "3", "-F", "%t\t%p"])
+                .args([
+                    "-t",
+                    &format!("{PREFIX}/device/+"),
+                    "--retained-only",
+                    "-W",
+                    "3",
+                    "-F",
+                    "%t\t%p",
+                ])
                 .output()
                 .unwrap();
             String::from_utf8_lossy(&out.stdout).into_owned()
@@ -101,9 +109,16 @@ async fn retained_device_topics_equal_the_inventory_after_a_scan() {
     assert_eq!(keys, inv_keys, "retained topics = inventory keys");
     for e in &inventory {
         let v = &by_key[&e.device.key];
-        let state = if e.state == camaudit::payload::Presence::Present { "present" } else { "absent" };
+        let state = if e.state == camaudit::payload::Presence::Present {
+            "present"
+        } else {
+            "absent"
+        };
         assert_eq!(v["state"], state, "{}", e.device.key);
-        assert_eq!(v["reported"]["firmware"], e.device.reported.firmware.clone().unwrap());
+        assert_eq!(
+            v["reported"]["firmware"],
+            e.device.reported.firmware.clone().unwrap()
+        );
         assert_eq!(v["scan_id"], e.scan_id.as_str());
         assert_eq!(v["ip"], e.device.ip.as_str());
     }
@@ -175,7 +190,12 @@ async fn retained_device_topics_equal_the_inventory_after_a_scan() {
     let all: Vec<(String, u64)> = events
         .iter()
         .filter(|r| !r.payload.is_empty())
-        .map(|r| (r.json()["msg_id"].as_str().unwrap().to_owned(), r.json()["seq"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r.json()["msg_id"].as_str().unwrap().to_owned(),
+                r.json()["seq"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let distinct_seq: HashSet<u64> = all.iter().map(|(_, s)| *s).collect();
     let distinct_id: HashSet<&String> = all.iter().map(|(m, _)| m).collect();

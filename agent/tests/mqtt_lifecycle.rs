@@ -44,7 +44,14 @@ async fn setup() -> (Broker, Collector, tempfile::TempDir) {
     let broker = Broker::start(Options::default());
     let col = Collector::start(&broker, "ingest-life", &format!("{PREFIX}/#")).await;
     let dir = tempfile::tempdir().unwrap();
-    let text = agent::config_text(&broker, &dir.path().join("state"), "site-l", "gw-l", "6h", "");
+    let text = agent::config_text(
+        &broker,
+        &dir.path().join("state"),
+        "site-l",
+        "gw-l",
+        "6h",
+        "",
+    );
     std::fs::write(dir.path().join("config.toml"), text).unwrap();
     (broker, col, dir)
 }
@@ -54,14 +61,19 @@ async fn birth_online_last_will_offline_then_online_again() {
     let (_broker, col, dir) = setup().await;
     let cfg = dir.path().join("config.toml");
     let mut child = spawn(&cfg, &dir.path().join("run1.log"));
-    eventually(20, "birth", || statuses(&col).iter().any(|s| s["state"] == "online")).await;
+    eventually(20, "birth", || {
+        statuses(&col).iter().any(|s| s["state"] == "online")
+    })
+    .await;
     let first = statuses(&col).last().unwrap().clone();
     assert_eq!(first["state"], "online");
     assert!(first["inventory"].is_object(), "{first}");
     signal(child.id(), libc::SIGKILL);
     child.wait().unwrap();
     eventually(20, "last will", || {
-        statuses(&col).last().is_some_and(|s| s["state"] == "offline")
+        statuses(&col)
+            .last()
+            .is_some_and(|s| s["state"] == "offline")
     })
     .await;
     let will = statuses(&col).last().unwrap().clone();
@@ -70,12 +82,17 @@ async fn birth_online_last_will_offline_then_online_again() {
 
     let mut child = spawn(&cfg, &dir.path().join("run2.log"));
     eventually(20, "second birth", || {
-        statuses(&col).last().is_some_and(|s| s["state"] == "online")
+        statuses(&col)
+            .last()
+            .is_some_and(|s| s["state"] == "online")
     })
     .await;
     let again = statuses(&col).last().unwrap().clone();
     assert_ne!(again["boot_id"], first["boot_id"]);
-    assert!(again["seq"].as_u64() > will["seq"].as_u64(), "seq goes on across restarts");
+    assert!(
+        again["seq"].as_u64() > will["seq"].as_u64(),
+        "seq goes on across restarts"
+    );
     signal(child.id(), libc::SIGKILL);
     child.wait().unwrap();
 }
@@ -99,7 +116,9 @@ async fn sigterm_finishes_cleanly_and_idle_rss_is_small() {
     );
     assert!(rss < 32 * 1024, "idle RSS {rss} KiB");
     signal(child.id(), libc::SIGTERM);
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
     assert!(status.success(), "exit status after SIGTERM: {status}");
     let bye = statuses(&col).last().unwrap().clone();
     assert_eq!(bye["state"], "offline");

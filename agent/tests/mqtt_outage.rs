@@ -85,7 +85,10 @@ async fn broker_outage_during_scans_loses_nothing() {
     let stopped_at = done.load(std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let during = done.load(std::sync::atomic::Ordering::SeqCst) - stopped_at;
-    assert!(during >= 2, "only {during} scans ran while the broker was down");
+    assert!(
+        during >= 2,
+        "only {during} scans ran while the broker was down"
+    );
     broker.resume();
     eventually(60, "all six scans delivered", || {
         distinct(&col.on("/event/scan-finished")).len() >= 6
@@ -150,7 +153,10 @@ async fn broker_outage_during_scans_loses_nothing() {
         let v = &retained[&e.device.key];
         assert_eq!(v["scan_id"], e.scan_id.as_str());
         assert_eq!(v["ip"], e.device.ip.as_str());
-        assert_eq!(v["reported"]["firmware"], e.device.reported.firmware.clone().unwrap());
+        assert_eq!(
+            v["reported"]["firmware"],
+            e.device.reported.firmware.clone().unwrap()
+        );
     }
     assert_eq!(retained[&camera(3, "").key]["ip"], "10.99.0.3");
     assert_eq!(retained[&camera(2, "").key]["reported"]["firmware"], "2.0");

@@ -79,7 +79,10 @@ async fn ten_thousand_queued_events_disk_use_and_delivery() {
         payload_bytes / EVENTS as u64,
         EVENTS / BATCH
     );
-    assert!(on_disk < payload_bytes * 3, "disk use {on_disk} for {payload_bytes} payload bytes");
+    assert!(
+        on_disk < payload_bytes * 3,
+        "disk use {on_disk} for {payload_bytes} payload bytes"
+    );
 
     // Now a broker: the agent drains the queue.
     let broker = Broker::start(Options::default());
@@ -102,8 +105,14 @@ async fn ten_thousand_queued_events_disk_use_and_delivery() {
         .map(|r| r.json()["msg_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids.len(), EVENTS, "every event once");
-    let seqs: Vec<u64> = got.iter().map(|r| r.json()["seq"].as_u64().unwrap()).collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "delivered oldest first");
+    let seqs: Vec<u64> = got
+        .iter()
+        .map(|r| r.json()["seq"].as_u64().unwrap())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "delivered oldest first"
+    );
     let store = Store::open(state.path(), 64 << 20).unwrap();
     assert_eq!(store.figures().unwrap().depth, 0);
     drop(store);

@@ -48,12 +48,19 @@ async fn populate(broker: &Broker) -> usize {
                 restricted += usize::from(d.policy.restricted);
                 keys.push(d.key.clone());
                 let m = DeviceMessage {
-                    envelope: origin.envelope(DEVICE_SCHEMA, u64::from(i) + 1, "2026-11-29T10:00:00Z"),
+                    envelope: origin.envelope(
+                        DEVICE_SCHEMA,
+                        u64::from(i) + 1,
+                        "2026-11-29T10:00:00Z",
+                    ),
                     device: d,
                     state: Presence::Present,
                     scan_id: "scan-1".into(),
                 };
-                messages.push((format!("{base}/device/{}", m.device.key), serde_json::to_vec(&m).unwrap()));
+                messages.push((
+                    format!("{base}/device/{}", m.device.key),
+                    serde_json::to_vec(&m).unwrap(),
+                ));
             }
             let mut counted = keys.clone();
             if (site.as_str(), agent.as_str()) == SHORT {
@@ -76,7 +83,10 @@ async fn populate(broker: &Broker) -> usize {
                 }),
                 degraded: false,
             };
-            messages.push((format!("{base}/status"), serde_json::to_vec(&status).unwrap()));
+            messages.push((
+                format!("{base}/status"),
+                serde_json::to_vec(&status).unwrap(),
+            ));
         }
     }
     let total = messages.len();
@@ -103,10 +113,22 @@ async fn populate(broker: &Broker) -> usize {
 fn report(broker: &Broker, format: &str) -> (String, Duration) {
     let t = Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_camaudit"))
-        .args(["report", "--broker", &broker.url(), "--format", format, "--settle", "1s"])
+        .args([
+            "report",
+            "--broker",
+            &broker.url(),
+            "--format",
+            format,
+            "--settle",
+            "1s",
+        ])
         .output()
         .expect("camaudit report");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (String::from_utf8(out.stdout).unwrap(), t.elapsed())
 }
 
@@ -118,7 +140,9 @@ async fn report_reads_5000_retained_records_from_100_agents() {
     let broker = std::sync::Arc::new(broker);
 
     let b = broker.clone();
-    let (json, took) = tokio::task::spawn_blocking(move || report(&b, "json")).await.unwrap();
+    let (json, took) = tokio::task::spawn_blocking(move || report(&b, "json"))
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["schema"], "camaudit.report/1");
     let devices = v["devices"].as_array().unwrap();
@@ -130,28 +154,54 @@ async fn report_reads_5000_retained_records_from_100_agents() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["site"].as_str().unwrap().to_owned(), a["agent"].as_str().unwrap().to_owned()))
+        .map(|a| {
+            (
+                a["site"].as_str().unwrap().to_owned(),
+                a["agent"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let want: BTreeSet<(String, String)> = [SHORT, WRONG_DIGEST]
         .iter()
         .map(|(s, a)| ((*s).to_owned(), (*a).to_owned()))
         .collect();
-    assert_eq!(incomplete, want, "exactly the agents whose snapshot does not match");
+    assert_eq!(
+        incomplete, want,
+        "exactly the agents whose snapshot does not match"
+    );
     let sites = v["sites"].as_array().unwrap();
     assert_eq!(sites.len(), 10);
-    let restricted: u64 = sites.iter().map(|s| s["restricted"].as_u64().unwrap()).sum();
-    assert_eq!(restricted, (1..=5000u64).filter(|n| n % 3 == 0).count() as u64);
-    assert!(sites.iter().all(|s| s["devices"] == 500 && s["agents"] == 10));
+    let restricted: u64 = sites
+        .iter()
+        .map(|s| s["restricted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        restricted,
+        (1..=5000u64).filter(|n| n % 3 == 0).count() as u64
+    );
+    assert!(
+        sites
+            .iter()
+            .all(|s| s["devices"] == 500 && s["agents"] == 10)
+    );
     eprintln!("camaudit report: 5,000 records from 100 agents in {took:?} (json)");
 
     let b = broker.clone();
-    let (table, _) = tokio::task::spawn_blocking(move || report(&b, "table")).await.unwrap();
-    assert!(table.contains("5000 devices from 100 agents"), "{}", &table[table.len().saturating_sub(500)..]);
+    let (table, _) = tokio::task::spawn_blocking(move || report(&b, "table"))
+        .await
+        .unwrap();
+    assert!(
+        table.contains("5000 devices from 100 agents"),
+        "{}",
+        &table[table.len().saturating_sub(500)..]
+    );
     assert!(table.contains("INCOMPLETE site-07/gw-73: received 50 of 51 device records"));
     assert!(table.contains("INCOMPLETE site-02/gw-25"));
 
     let b = broker.clone();
-    let (csv, _) = tokio::task::spawn_blocking(move || report(&b, "csv")).await.unwrap();
+    let (csv, _) = tokio::task::spawn_blocking(move || report(&b, "csv"))
+        .await
+        .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5_001);
     assert!(lines[0].starts_with("site,agent,ip,mac,maker,brand,rebrand,restricted,lists"));

@@ -13,7 +13,11 @@ use support::broker::{Broker, Options};
 use support::collector::Collector;
 use support::{DEPLOY_ACL, eventually};
 
-fn connection(broker: &Broker, id: &str, cert: Option<(std::path::PathBuf, std::path::PathBuf)>) -> Connection {
+fn connection(
+    broker: &Broker,
+    id: &str,
+    cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> Connection {
     Connection {
         url: BrokerUrl::parse(&broker.url()).unwrap(),
         client_id: id.into(),
@@ -61,15 +65,25 @@ fn tls_broker() -> Broker {
 async fn mutual_tls_refuses_clients_without_a_valid_certificate() {
     let broker = tls_broker();
     let pki = broker.pki.as_ref().unwrap();
-    let mut good = RumqttLink::start(&connection(&broker, "gw-01", Some(pki.client("gw-01")))).unwrap();
-    assert_eq!(try_connect(&mut good, 10).await.0, 1, "a valid certificate connects");
+    let mut good =
+        RumqttLink::start(&connection(&broker, "gw-01", Some(pki.client("gw-01")))).unwrap();
+    assert_eq!(
+        try_connect(&mut good, 10).await.0,
+        1,
+        "a valid certificate connects"
+    );
 
     let mut none = RumqttLink::start(&connection(&broker, "gw-02", None)).unwrap();
     let (n, reason) = try_connect(&mut none, 3).await;
     assert_eq!(n, 0, "no client certificate must be refused");
     assert!(reason.is_some());
 
-    let mut rogue = RumqttLink::start(&connection(&broker, "gw-03", Some(pki.rogue_client("gw-03")))).unwrap();
+    let mut rogue = RumqttLink::start(&connection(
+        &broker,
+        "gw-03",
+        Some(pki.rogue_client("gw-03")),
+    ))
+    .unwrap();
     let (n, reason) = try_connect(&mut rogue, 3).await;
     assert_eq!(n, 0, "a certificate from another CA must be refused");
     assert!(reason.is_some());
@@ -82,7 +96,10 @@ async fn mutual_tls_refuses_clients_without_a_valid_certificate() {
     let mut wrong_ca = RumqttLink::start(&c).unwrap();
     let (n, reason) = try_connect(&mut wrong_ca, 3).await;
     assert_eq!(n, 0, "an untrusted broker certificate must be refused");
-    assert!(reason.unwrap().to_lowercase().contains("certificate"), "reason names the certificate");
+    assert!(
+        reason.unwrap().to_lowercase().contains("certificate"),
+        "reason names the certificate"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,7 +107,8 @@ async fn acl_keeps_an_agent_inside_its_own_subtree() {
     let broker = tls_broker();
     let col = Collector::start(&broker, "ingest", "#").await;
     let pki = broker.pki.as_ref().unwrap();
-    let mut link = RumqttLink::start(&connection(&broker, "gw-01", Some(pki.client("gw-01")))).unwrap();
+    let mut link =
+        RumqttLink::start(&connection(&broker, "gw-01", Some(pki.client("gw-01")))).unwrap();
     assert_eq!(try_connect(&mut link, 10).await.0, 1);
     let topics = [
         ("camaudit/v1/school-042/gw-01/device/aaaaaaaaaaaa", true),
@@ -121,8 +139,15 @@ async fn acl_keeps_an_agent_inside_its_own_subtree() {
     })
     .await
     .expect("all PUBACKs");
-    let allowed: Vec<&str> = topics.iter().filter(|(_, ok)| *ok).map(|(t, _)| *t).collect();
-    eventually(10, "allowed publishes delivered", || col.snapshot().len() >= allowed.len()).await;
+    let allowed: Vec<&str> = topics
+        .iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(t, _)| *t)
+        .collect();
+    eventually(10, "allowed publishes delivered", || {
+        col.snapshot().len() >= allowed.len()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut got: Vec<String> = col.snapshot().into_iter().map(|r| r.topic).collect();
     got.sort();

@@ -66,7 +66,9 @@ impl<'a> Fields<'a> {
         match self.take(key) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.error(key, format!("expected a string, found {}", kind(&other)))),
+            Some(other) => {
+                Err(self.error(key, format!("expected a string, found {}", kind(&other))))
+            }
         }
     }
 
@@ -75,11 +77,19 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(toml::Value::Boolean(b)) => Ok(Some(b)),
             Some(toml::Value::String(s)) if s == "true" || s == "false" => Ok(Some(s == "true")),
-            Some(other) => Err(self.error(key, format!("expected true or false, found {}", kind(&other)))),
+            Some(other) => Err(self.error(
+                key,
+                format!("expected true or false, found {}", kind(&other)),
+            )),
         }
     }
 
-    pub(crate) fn integer(&mut self, key: &str, min: u64, max: u64) -> Result<Option<u64>, ConfigError> {
+    pub(crate) fn integer(
+        &mut self,
+        key: &str,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u64>, ConfigError> {
         let v = match self.take(key) {
             None => return Ok(None),
             Some(toml::Value::Integer(i)) => u64::try_from(i).ok(),
@@ -96,9 +106,12 @@ impl<'a> Fields<'a> {
         let Some(s) = self.string(key)? else {
             return Ok(None);
         };
-        humantime::parse_duration(&s)
-            .map(Some)
-            .map_err(|e| self.error(key, format!("{s:?} is not a duration ({e}; examples: 30s, 6h, 7d)")))
+        humantime::parse_duration(&s).map(Some).map_err(|e| {
+            self.error(
+                key,
+                format!("{s:?} is not a duration ({e}; examples: 30s, 6h, 7d)"),
+            )
+        })
     }
 
     /// A size: a whole number of bytes, or a string like `64MiB`.
@@ -106,9 +119,12 @@ impl<'a> Fields<'a> {
         match self.take(key) {
             None => Ok(None),
             Some(toml::Value::Integer(i)) if i > 0 => Ok(Some(i.unsigned_abs())),
-            Some(toml::Value::String(s)) => parse_size(&s)
-                .map(Some)
-                .ok_or_else(|| self.error(key, format!("{s:?} is not a size (examples: 65536, 512KiB, 64MiB)"))),
+            Some(toml::Value::String(s)) => parse_size(&s).map(Some).ok_or_else(|| {
+                self.error(
+                    key,
+                    format!("{s:?} is not a size (examples: 65536, 512KiB, 64MiB)"),
+                )
+            }),
             Some(_) => Err(self.error(key, "expected a size such as 64MiB")),
         }
     }
@@ -128,7 +144,10 @@ impl<'a> Fields<'a> {
                 ));
             }
             Some(other) => {
-                return Err(self.error(key, format!("expected a list of strings, found {}", kind(&other))));
+                return Err(self.error(
+                    key,
+                    format!("expected a list of strings, found {}", kind(&other)),
+                ));
             }
         };
         let mut out = Vec::with_capacity(v.len());
@@ -136,7 +155,10 @@ impl<'a> Fields<'a> {
             match item {
                 toml::Value::String(s) => out.push(s),
                 other => {
-                    return Err(self.error(key, format!("item {} is {}, expected a string", i + 1, kind(&other))));
+                    return Err(self.error(
+                        key,
+                        format!("item {} is {}, expected a string", i + 1, kind(&other)),
+                    ));
                 }
             }
         }

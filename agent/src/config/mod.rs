@@ -101,7 +101,9 @@ impl BrokerUrl {
         } else if let Some(r) = s.strip_prefix("mqtt://") {
             (false, r)
         } else {
-            return Err(format!("{s:?}: expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"));
+            return Err(format!(
+                "{s:?}: expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"
+            ));
         };
         let rest = rest.trim_end_matches('/');
         if rest.contains('@') {
@@ -211,7 +213,11 @@ pub fn default_agent_id() -> String {
         .take(64)
         .collect();
     let id = id.trim_matches('-').to_owned();
-    if valid_name(&id) { id } else { "camaudit".into() }
+    if valid_name(&id) {
+        id
+    } else {
+        "camaudit".into()
+    }
 }
 
 /// Loads `path` (which must exist when `required`), applies overrides, validates.
@@ -242,7 +248,9 @@ fn from_table(
     let src = Source::File(path.display().to_string());
     let mut origins = BTreeMap::new();
     apply_overrides(&mut doc, ov, &mut origins, &src)?;
-    let base = path.parent().unwrap_or(Path::new(".")).to_owned();
+    let base = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let creds_dir = ov.credentials_dir.as_deref();
     let has_mqtt = doc.contains_key("mqtt");
     let mut section = |name: &str| -> Result<Fields<'_>, ConfigError> {
@@ -268,7 +276,8 @@ fn from_table(
         None
     };
     let policy = policy_section(section("policy")?, &base)?;
-    let credentials = credentials_section(doc.remove("credentials"), &src, &origins, creds_dir, &base)?;
+    let credentials =
+        credentials_section(doc.remove("credentials"), &src, &origins, creds_dir, &base)?;
     if let Some(k) = doc.keys().next() {
         return Err(ConfigError::Invalid {
             origin: src.to_string(),
@@ -349,11 +358,17 @@ fn agent_section(mut f: Fields<'_>, has_mqtt: bool) -> Result<AgentSettings, Con
         None => "local".into(),
     };
     if !valid_name(&site) {
-        return Err(f.error("site", format!("{site:?}: use lowercase letters, digits and '-' (at most 64)")));
+        return Err(f.error(
+            "site",
+            format!("{site:?}: use lowercase letters, digits and '-' (at most 64)"),
+        ));
     }
     let id = f.string("id")?.unwrap_or_else(default_agent_id);
     if !valid_name(&id) {
-        return Err(f.error("id", format!("{id:?}: use lowercase letters, digits and '-' (at most 64)")));
+        return Err(f.error(
+            "id",
+            format!("{id:?}: use lowercase letters, digits and '-' (at most 64)"),
+        ));
     }
     let state_dir = PathBuf::from(
         f.string("state_dir")?
@@ -371,7 +386,9 @@ fn agent_section(mut f: Fields<'_>, has_mqtt: bool) -> Result<AgentSettings, Con
 }
 
 fn scan_section(mut f: Fields<'_>) -> Result<ScanSettings, ConfigError> {
-    let interval = f.duration("interval")?.unwrap_or(Duration::from_secs(6 * 3600));
+    let interval = f
+        .duration("interval")?
+        .unwrap_or(Duration::from_secs(6 * 3600));
     if interval < Duration::from_millis(100) {
         return Err(f.error("interval", "must be at least 100ms"));
     }
@@ -382,9 +399,7 @@ fn scan_section(mut f: Fields<'_>) -> Result<ScanSettings, ConfigError> {
     let raw_targets = f.strings("targets")?.unwrap_or_default();
     let mut targets = Vec::new();
     for t in &raw_targets {
-        targets.push(
-            Target::parse(t).map_err(|e| f.error("targets", format!("{t:?}: {e}")))?,
-        );
+        targets.push(Target::parse(t).map_err(|e| f.error("targets", format!("{t:?}: {e}")))?);
     }
     let all_interfaces = interfaces.is_none() && targets.is_empty();
     let interfaces = interfaces.unwrap_or_default();
@@ -401,7 +416,10 @@ fn scan_section(mut f: Fields<'_>) -> Result<ScanSettings, ConfigError> {
         match m.as_str() {
             "ws-discovery" | "all" => methods.push(Method::WsDiscovery),
             other => {
-                return Err(f.error("methods", format!("unknown method {other:?}; available: ws-discovery")));
+                return Err(f.error(
+                    "methods",
+                    format!("unknown method {other:?}; available: ws-discovery"),
+                ));
             }
         }
     }
@@ -447,9 +465,12 @@ fn mqtt_section(
     };
     let url = BrokerUrl::parse(&url).map_err(|e| f.error("url", e))?;
     let public = |f: &mut Fields<'_>, key: &str| -> Result<Option<PathBuf>, ConfigError> {
-        let Some(v) = f.string(key)? else { return Ok(None) };
+        let Some(v) = f.string(key)? else {
+            return Ok(None);
+        };
         let p = base.join(&v);
-        std::fs::metadata(&p).map_err(|e| f.error(key, format!("cannot read {}: {e}", p.display())))?;
+        std::fs::metadata(&p)
+            .map_err(|e| f.error(key, format!("cannot read {}: {e}", p.display())))?;
         Ok(Some(p))
     };
     let ca_file = public(&mut f, "ca_file")?;
@@ -463,13 +484,22 @@ fn mqtt_section(
         }
     };
     if cert_file.is_some() != key_file.is_some() {
-        return Err(f.error("cert_file", "cert_file and key_file go together (mutual TLS)"));
+        return Err(f.error(
+            "cert_file",
+            "cert_file and key_file go together (mutual TLS)",
+        ));
     }
     if !url.tls && (ca_file.is_some() || cert_file.is_some()) {
-        return Err(f.error("url", "ca_file/cert_file given but the URL is mqtt:// (use mqtts://)"));
+        return Err(f.error(
+            "url",
+            "ca_file/cert_file given but the URL is mqtt:// (use mqtts://)",
+        ));
     }
     if url.tls && ca_file.is_none() {
-        return Err(f.error("ca_file", "required with mqtts://: the broker's CA certificate (PEM)"));
+        return Err(f.error(
+            "ca_file",
+            "required with mqtts://: the broker's CA certificate (PEM)",
+        ));
     }
     let username = f.string("username")?;
     let password = match f.string("password_file")? {
@@ -478,11 +508,14 @@ fn mqtt_section(
             if username.is_none() {
                 return Err(f.error("password_file", "needs username"));
             }
-            let p = secret::resolve(&v, base, creds_dir).map_err(|e| f.error("password_file", e))?;
+            let p =
+                secret::resolve(&v, base, creds_dir).map_err(|e| f.error("password_file", e))?;
             Some(secret::read_password(&p).map_err(|e| f.error("password_file", e))?)
         }
     };
-    let topic_prefix = f.string("topic_prefix")?.unwrap_or_else(|| "camaudit".into());
+    let topic_prefix = f
+        .string("topic_prefix")?
+        .unwrap_or_else(|| "camaudit".into());
     if !valid_name(&topic_prefix) {
         return Err(f.error("topic_prefix", "use lowercase letters, digits and '-'"));
     }
@@ -495,10 +528,17 @@ fn mqtt_section(
     if heartbeat < Duration::from_millis(100) {
         return Err(f.error("heartbeat", "must be at least 100ms"));
     }
-    let reconnect_min = f.duration("reconnect_min")?.unwrap_or(Duration::from_secs(1));
-    let reconnect_max = f.duration("reconnect_max")?.unwrap_or(Duration::from_secs(60));
+    let reconnect_min = f
+        .duration("reconnect_min")?
+        .unwrap_or(Duration::from_secs(1));
+    let reconnect_max = f
+        .duration("reconnect_max")?
+        .unwrap_or(Duration::from_secs(60));
     if reconnect_min.is_zero() || reconnect_max < reconnect_min {
-        return Err(f.error("reconnect_max", "must be at least reconnect_min, which must be above 0"));
+        return Err(f.error(
+            "reconnect_max",
+            "must be at least reconnect_min, which must be above 0",
+        ));
     }
     let queue_max_bytes = f.bytes("queue_max_bytes")?.unwrap_or(64 << 20);
     f.finish()?;
@@ -526,7 +566,8 @@ fn policy_section(mut f: Fields<'_>, base: &Path) -> Result<PolicySettings, Conf
     let mut extra_files = Vec::new();
     for v in f.strings("extra_files")?.unwrap_or_default() {
         let p = base.join(&v);
-        std::fs::metadata(&p).map_err(|e| f.error("extra_files", format!("cannot read {}: {e}", p.display())))?;
+        std::fs::metadata(&p)
+            .map_err(|e| f.error("extra_files", format!("cannot read {}: {e}", p.display())))?;
         extra_files.push(p);
     }
     f.finish()?;
@@ -563,10 +604,16 @@ fn credentials_section(
             .strings("networks")?
             .unwrap_or_default()
             .iter()
-            .map(|n| crate::credentials::parse_network(n).map_err(|e| f.error("networks", format!("{n:?}: {e}"))))
+            .map(|n| {
+                crate::credentials::parse_network(n)
+                    .map_err(|e| f.error("networks", format!("{n:?}: {e}")))
+            })
             .collect::<Result<_, _>>()?;
         if networks.is_empty() {
-            return Err(f.error("networks", "required: the networks that may receive this credential"));
+            return Err(f.error(
+                "networks",
+                "required: the networks that may receive this credential",
+            ));
         }
         let Some(username) = f.string("username")?.filter(|u| !u.is_empty()) else {
             return Err(f.error("username", "required"));

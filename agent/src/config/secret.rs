@@ -7,7 +7,11 @@ use crate::credentials::{self, Secret};
 /// Resolves a secret file reference. `credential:NAME` and relative paths name a file in the
 /// systemd credentials directory (`$CREDENTIALS_DIRECTORY`, from `LoadCredential=`) when the
 /// service has one; otherwise relative paths are relative to the configuration file's folder.
-pub(crate) fn resolve(value: &str, base: &Path, creds_dir: Option<&Path>) -> Result<PathBuf, String> {
+pub(crate) fn resolve(
+    value: &str,
+    base: &Path,
+    creds_dir: Option<&Path>,
+) -> Result<PathBuf, String> {
     if let Some(name) = value.strip_prefix("credential:") {
         if name.is_empty() || name.contains('/') || name == ".." {
             return Err(format!("{value:?}: a credential name is one file name"));
@@ -38,7 +42,8 @@ pub(crate) fn read_password(path: &Path) -> Result<Secret, String> {
 /// Checks that a private key file exists and is not world-readable.
 pub(crate) fn check_private(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o004 != 0 {
         return Err(format!(
@@ -62,8 +67,16 @@ mod tests {
             ("/abs/pw", None, Ok("/abs/pw")),
             ("/abs/pw", Some(creds), Ok("/abs/pw")),
             ("pw", None, Ok("/etc/camaudit/pw")),
-            ("pw", Some(creds), Ok("/run/credentials/camaudit.service/pw")),
-            ("credential:mqtt-pw", Some(creds), Ok("/run/credentials/camaudit.service/mqtt-pw")),
+            (
+                "pw",
+                Some(creds),
+                Ok("/run/credentials/camaudit.service/pw"),
+            ),
+            (
+                "credential:mqtt-pw",
+                Some(creds),
+                Ok("/run/credentials/camaudit.service/mqtt-pw"),
+            ),
             ("credential:mqtt-pw", None, Err(())),
             ("credential:../x", Some(creds), Err(())),
         ];

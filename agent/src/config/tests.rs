@@ -83,7 +83,10 @@ fn environment_and_flags_override_the_file_in_order() {
         env: vec![
             ("CAMAUDIT_AGENT_SITE".into(), "s2".into()),
             ("CAMAUDIT_SCAN_INTERVAL".into(), "2h".into()),
-            ("CAMAUDIT_SCAN_TARGETS".into(), "127.0.0.1, 127.0.0.2:3703".into()),
+            (
+                "CAMAUDIT_SCAN_TARGETS".into(),
+                "127.0.0.1, 127.0.0.2:3703".into(),
+            ),
             ("CAMAUDIT_PASSWORD".into(), "not-a-key".into()),
         ],
         flags: vec![("agent.site".into(), "--site".into(), "s3".into())],
@@ -105,21 +108,57 @@ fn bad_values_name_the_source_key_and_reason() {
     std::fs::set_permissions(&world, std::fs::Permissions::from_mode(0o644)).unwrap();
     let file = d.path().join("config.toml").display().to_string();
     let cases: Vec<(String, Overrides, &str, &str, &str)> = vec![
-        ("[scan]\ninterval = \"soon\"\n".into(), Overrides::default(), &file, "scan.interval", "not a duration"),
-        ("[scan]\nintervall = \"1h\"\n".into(), Overrides::default(), &file, "scan.intervall", "unknown key"),
-        ("[mqtt]\nurl = \"mqtt://b\"\n".into(), Overrides::default(), &file, "agent.site", "required"),
-        ("[agent]\nsite = \"School 42\"\n".into(), Overrides::default(), &file, "agent.site", "lowercase"),
+        (
+            "[scan]\ninterval = \"soon\"\n".into(),
+            Overrides::default(),
+            &file,
+            "scan.interval",
+            "not a duration",
+        ),
+        (
+            "[scan]\nintervall = \"1h\"\n".into(),
+            Overrides::default(),
+            &file,
+            "scan.intervall",
+            "unknown key",
+        ),
+        (
+            "[mqtt]\nurl = \"mqtt://b\"\n".into(),
+            Overrides::default(),
+            &file,
+            "agent.site",
+            "required",
+        ),
+        (
+            "[agent]\nsite = \"School 42\"\n".into(),
+            Overrides::default(),
+            &file,
+            "agent.site",
+            "lowercase",
+        ),
         (
             "[agent]\nsite = \"s\"\n[mqtt]\nurl = \"mqtts://b\"\n".into(),
-            Overrides::default(), &file, "mqtt.ca_file", "required",
+            Overrides::default(),
+            &file,
+            "mqtt.ca_file",
+            "required",
         ),
         (
             "[agent]\nsite = \"s\"\n[mqtt]\nurl = \"http://b\"\n".into(),
-            Overrides::default(), &file, "mqtt.url", "expected mqtt://",
+            Overrides::default(),
+            &file,
+            "mqtt.url",
+            "expected mqtt://",
         ),
         (
-            format!("[agent]\nsite = \"s\"\n[mqtt]\nurl = \"mqtt://b\"\nusername = \"u\"\npassword_file = \"{}\"\n", world.display()),
-            Overrides::default(), &file, "mqtt.password_file", "readable by every user",
+            format!(
+                "[agent]\nsite = \"s\"\n[mqtt]\nurl = \"mqtt://b\"\nusername = \"u\"\npassword_file = \"{}\"\n",
+                world.display()
+            ),
+            Overrides::default(),
+            &file,
+            "mqtt.password_file",
+            "readable by every user",
         ),
         (
             "[agent]\nsite = \"s\"\n".into(),
@@ -127,14 +166,33 @@ fn bad_values_name_the_source_key_and_reason() {
                 env: vec![("CAMAUDIT_SCAN_CONCURRENCY".into(), "lots".into())],
                 ..Overrides::default()
             },
-            "environment variable CAMAUDIT_SCAN_CONCURRENCY", "scan.concurrency", "whole number",
+            "environment variable CAMAUDIT_SCAN_CONCURRENCY",
+            "scan.concurrency",
+            "whole number",
         ),
-        ("[surprise]\n".into(), Overrides::default(), &file, "surprise", "unknown section"),
-        ("[[credentials]]\nnetworks = [\"10.0.0.0/33\"]\n".into(), Overrides::default(), &file, "credentials[1].networks", "10.0.0.0/33"),
+        (
+            "[surprise]\n".into(),
+            Overrides::default(),
+            &file,
+            "surprise",
+            "unknown section",
+        ),
+        (
+            "[[credentials]]\nnetworks = [\"10.0.0.0/33\"]\n".into(),
+            Overrides::default(),
+            &file,
+            "credentials[1].networks",
+            "10.0.0.0/33",
+        ),
     ];
     for (text, ov, source, key, reason) in cases {
         let e = load_str(d.path(), &text, &ov).unwrap_err();
-        let ConfigError::Invalid { origin: s, key: k, reason: r } = &e else {
+        let ConfigError::Invalid {
+            origin: s,
+            key: k,
+            reason: r,
+        } = &e
+        else {
             panic!("{text}: {e}")
         };
         assert_eq!((s.as_str(), k.as_str()), (source, key), "{text}: {e}");

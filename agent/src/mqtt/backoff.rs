@@ -52,7 +52,9 @@ mod tests {
     #[test]
     fn doubles_up_to_the_cap_with_jitter_and_resets() {
         let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
-        let lows: Vec<u64> = (0..6).map(|_| b.next_delay(0.0).as_millis() as u64).collect();
+        let lows: Vec<u64> = (0..6)
+            .map(|_| b.next_delay(0.0).as_millis() as u64)
+            .collect();
         assert_eq!(lows, [500, 1000, 2000, 4000, 4000, 4000]);
         b.reset();
         assert_eq!(b.next_delay(0.999_999).as_millis(), 999);

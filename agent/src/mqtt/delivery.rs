@@ -110,21 +110,17 @@ impl<L: Link> Loop<L> {
                 self.connected = true;
                 self.birth_due = true;
                 self.inflight = None;
-                if self.settings.commands.is_some() {
-                    if let Some(t) = &self.shared.topics {
-                        let filter = t.cmd("scan");
-                        if let Err(e) = self.link.subscribe(&filter, Qos::AtLeastOnce) {
-                            warn!(error = %e, "cannot subscribe to {filter}");
-                        }
+                if let (Some(_), Some(t)) = (&self.settings.commands, &self.shared.topics) {
+                    let filter = t.cmd("scan");
+                    if let Err(e) = self.link.subscribe(&filter, Qos::AtLeastOnce) {
+                        warn!(error = %e, "cannot subscribe to {filter}");
                     }
                 }
                 self.pump();
             }
             LinkEvent::Sent { pkid } => {
                 if let Some(f) = &mut self.inflight {
-                    if f.pkid.is_none() {
-                        f.pkid = Some(pkid);
-                    }
+                    f.pkid.get_or_insert(pkid);
                 }
             }
             LinkEvent::Acked { pkid } => self.on_ack(pkid),
@@ -153,10 +149,10 @@ impl<L: Link> Loop<L> {
             debug!(pkid, "PUBACK for a packet not in flight");
             return;
         }
-        if let Kind::Queued(seq) = f.kind {
-            if let Err(e) = self.shared.store.ack(seq) {
-                warn!(error = %e, seq, "cannot remove an acknowledged message from the queue");
-            }
+        if let Kind::Queued(seq) = f.kind
+            && let Err(e) = self.shared.store.ack(seq)
+        {
+            warn!(error = %e, seq, "cannot remove an acknowledged message from the queue");
         }
         self.inflight = None;
         self.pump();
@@ -234,10 +230,16 @@ impl<L: Link> Loop<L> {
         if !self.connected {
             return;
         }
-        let Some(topics) = &self.shared.topics else { return };
-        let Ok(seq) = self.shared.store.next_seq() else { return };
+        let Some(topics) = &self.shared.topics else {
+            return;
+        };
+        let Ok(seq) = self.shared.store.next_seq() else {
+            return;
+        };
         let hb = self.probe.heartbeat(&self.shared, seq, &now());
-        let Ok(payload) = serde_json::to_vec(&hb) else { return };
+        let Ok(payload) = serde_json::to_vec(&hb) else {
+            return;
+        };
         let p = Publish {
             topic: topics.heartbeat(),
             payload,
@@ -258,14 +260,27 @@ impl<L: Link> Loop<L> {
         }
         // A retained command would run again on every reconnect.
         if retain || payload.len() > MAX_COMMAND {
-            warn!(topic, retain, len = payload.len(), "ignoring a retained or oversized command");
+            warn!(
+                topic,
+                retain,
+                len = payload.len(),
+                "ignoring a retained or oversized command"
+            );
             return;
         }
         let Some(request_id) = request_id(payload) else {
-            warn!(topic, "ignoring a command without a valid request_id ([A-Za-z0-9-], 1-64)");
+            warn!(
+                topic,
+                "ignoring a command without a valid request_id ([A-Za-z0-9-], 1-64)"
+            );
             return;
         };
-        if tx.try_send(ScanRequest { request_id: request_id.clone() }).is_err() {
+        if tx
+            .try_send(ScanRequest {
+                request_id: request_id.clone(),
+            })
+            .is_err()
+        {
             warn!(%request_id, "a scan request is already waiting; ignoring this one");
         }
     }
@@ -346,7 +361,10 @@ mod tests {
 
     #[test]
     fn request_ids_are_checked() {
-        assert_eq!(request_id(br#"{"request_id":"r-1"}"#).as_deref(), Some("r-1"));
+        assert_eq!(
+            request_id(br#"{"request_id":"r-1"}"#).as_deref(),
+            Some("r-1")
+        );
         for bad in [
             &br#"{"request_id":"a/b"}"#[..],
             br#"{"request_id":"+"}"#,
@@ -354,7 +372,11 @@ mod tests {
             br#"{"id":"x"}"#,
             b"not json",
         ] {
-            assert!(request_id(bad).is_none(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                request_id(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -155,9 +155,18 @@ mod tests {
     fn topics_follow_design_section_4() {
         let t = Topics::new("camaudit", "school-042", "gw-01");
         assert_eq!(t.status(), "camaudit/v1/school-042/gw-01/status");
-        assert_eq!(t.device("4419b6a1b2c3"), "camaudit/v1/school-042/gw-01/device/4419b6a1b2c3");
-        assert_eq!(t.event(EventType::DeviceLost), "camaudit/v1/school-042/gw-01/event/device-lost");
-        assert_eq!(t.cmd_result("r1"), "camaudit/v1/school-042/gw-01/cmd-result/r1");
+        assert_eq!(
+            t.device("4419b6a1b2c3"),
+            "camaudit/v1/school-042/gw-01/device/4419b6a1b2c3"
+        );
+        assert_eq!(
+            t.event(EventType::DeviceLost),
+            "camaudit/v1/school-042/gw-01/event/device-lost"
+        );
+        assert_eq!(
+            t.cmd_result("r1"),
+            "camaudit/v1/school-042/gw-01/cmd-result/r1"
+        );
         assert_eq!(topic_level("ip-10.0.0.1"), "ip-10.0.0.1");
         assert_eq!(topic_level("ip-fe80::1"), "ip-fe80--1");
         assert_eq!(topic_level("a/+/#"), "a____");

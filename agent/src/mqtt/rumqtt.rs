@@ -34,7 +34,11 @@ impl RumqttLink {
             .set_max_packet_size(MAX_PACKET, MAX_PACKET)
             .set_inflight(16);
         if let Some(u) = &c.username {
-            let pw = c.password.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default();
+            let pw = c
+                .password
+                .as_ref()
+                .map(|p| p.expose().to_owned())
+                .unwrap_or_default();
             o.set_credentials(u.clone(), pw);
         }
         if let Some(w) = &c.last_will {
@@ -52,7 +56,10 @@ impl RumqttLink {
                     reason: "mqtts:// needs the broker's CA file".into(),
                 });
             };
-            let client = c.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
+            let client = c
+                .client_cert
+                .as_ref()
+                .map(|(c, k)| (c.as_path(), k.as_path()));
             let cfg = tls::client_config(ca, client)?;
             o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(cfg)));
         }

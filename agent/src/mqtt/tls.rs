@@ -46,12 +46,11 @@ pub fn client_config(
     if roots.is_empty() {
         return Err(ca_err("no certificate in the file".into()));
     }
-    let builder = ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| TlsError::Config(e.to_string()))?
-    .with_root_certificates(roots);
+    let builder =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::Config(e.to_string()))?
+            .with_root_certificates(roots);
     let config = match client {
         None => builder.with_no_client_auth(),
         Some((cert, key)) => {

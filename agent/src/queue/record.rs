@@ -138,9 +138,6 @@ mod tests {
                 assert!(decode(&b[..cut]).is_err(), "prefix {cut} accepted");
             }
         }
-        assert_eq!(
-            decode(&[0, 0, 2, 0xff, 0xfe]),
-            Err(RecordError::NotUtf8)
-        );
+        assert_eq!(decode(&[0, 0, 2, 0xff, 0xfe]), Err(RecordError::NotUtf8));
     }
 }

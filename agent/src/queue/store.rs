@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition,
-    WriteTransaction,
+    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction,
 };
 
 use super::{Message, QueueError, record};
@@ -110,12 +109,11 @@ impl Store {
         let mut out = Vec::new();
         for row in t.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;
-            let e: Entry =
-                serde_json::from_slice(v.value()).map_err(|e| QueueError::Entry {
-                    path: self.path.clone(),
-                    key: k.value().to_owned(),
-                    reason: e.to_string(),
-                })?;
+            let e: Entry = serde_json::from_slice(v.value()).map_err(|e| QueueError::Entry {
+                path: self.path.clone(),
+                key: k.value().to_owned(),
+                reason: e.to_string(),
+            })?;
             out.push(e);
         }
         Ok(out)
@@ -210,9 +208,7 @@ impl Store {
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
         let t = tx.open_table(META).map_err(|e| self.err(e))?;
         let get = |k| -> Result<u64, QueueError> {
-            Ok(t.get(k)
-                .map_err(|e| self.err(e))?
-                .map_or(0, |v| v.value()))
+            Ok(t.get(k).map_err(|e| self.err(e))?.map_or(0, |v| v.value()))
         };
         Ok(QueueFigures {
             depth: get(DEPTH)?,
@@ -257,8 +253,12 @@ impl<'t> Batch<'t> {
                 .map_err(|e| db_err(path, e))?
                 .map_or(0, |v| v.value()))
         };
-        let (next_seq, bytes, depth, dropped) =
-            (get(NEXT_SEQ)?.max(1), get(BYTES)?, get(DEPTH)?, get(DROPPED)?);
+        let (next_seq, bytes, depth, dropped) = (
+            get(NEXT_SEQ)?.max(1),
+            get(BYTES)?,
+            get(DEPTH)?,
+            get(DROPPED)?,
+        );
         Ok(Self {
             outbox: tx.open_table(OUTBOX).map_err(e)?,
             index: tx.open_table(STATE_INDEX).map_err(e)?,
@@ -319,7 +319,9 @@ impl<'t> Batch<'t> {
     }
 
     pub fn remove_entry(&mut self, key: &str) -> Result<(), QueueError> {
-        self.inventory.remove(key).map_err(|e| db_err(self.path, e))?;
+        self.inventory
+            .remove(key)
+            .map_err(|e| db_err(self.path, e))?;
         Ok(())
     }
 
@@ -334,7 +336,9 @@ impl<'t> Batch<'t> {
                 .map_err(|e| db_err(self.path, e))?
                 .map(|v| v.value());
             if current == Some(seq) {
-                self.index.remove(key.as_str()).map_err(|e| db_err(self.path, e))?;
+                self.index
+                    .remove(key.as_str())
+                    .map_err(|e| db_err(self.path, e))?;
             }
         }
         Ok(())
@@ -463,7 +467,10 @@ mod tests {
             .map(|q| (q.seq, String::from_utf8(q.message.payload).unwrap()))
             .collect();
         let bodies: Vec<&str> = got.iter().map(|(_, p)| p.as_str()).collect();
-        assert_eq!(bodies, ["x".repeat(10), "x".repeat(10), "v2".into(), "w1".into()]);
+        assert_eq!(
+            bodies,
+            ["x".repeat(10), "x".repeat(10), "v2".into(), "w1".into()]
+        );
         assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(s.next_seq().unwrap(), 6);
         let f = s.figures().unwrap();

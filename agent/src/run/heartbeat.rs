@@ -66,7 +66,8 @@ impl Default for Probe {
 
 /// Free bytes on the file system whose mount point is the longest prefix of `dir`.
 fn free_space(dir: &std::path::Path) -> Option<u64> {
-    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage()).ok()?;
+    let disks =
+        Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage()).ok()?;
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
     disks
         .iter()

@@ -84,3 +84,26 @@ pub async fn listen(sock: UdpSocket, scope: Scope, tx: mpsc::Sender<Ipv4Addr>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn listener_shares_the_port_and_reads_only_in_scope_datagrams() {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let a = open(port, &[]).unwrap();
+        // SO_REUSEADDR: a second listener (another tool, a restarted agent) can bind as well.
+        let b = open(port, &[]).unwrap();
+        drop(b);
+        let (tx, mut rx) = mpsc::channel(4);
+        let task = tokio::spawn(listen(a, Scope::new([]), tx));
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.send_to(b"<not in scope>", ("127.0.0.1", port)).unwrap();
+        let r = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+        assert!(r.is_err(), "an out-of-scope datagram must not be reported");
+        task.abort();
+    }
+}

@@ -2,11 +2,11 @@
 //! a device at once when it announces itself (passive listener), keeps the inventory, and
 //! publishes it through the durable queue over one outbound MQTT connection.
 //!
-//! - [`scanner`]: where scan reports come from (the live scan, or anything else in tests).
-//! - [`outbox`]: inventory changes → queued messages, one transaction.
-//! - [`listener`]: the passive WS-Discovery Hello listener (UDP, never answers).
-//! - [`heartbeat`]: sysinfo figures.
-//! - [`shutdown`]: signals.
+//!
+//! Parts: [`scanner`] (where scan reports come from: the live scan, or anything else in
+//! tests), [`outbox`] (inventory changes into queued messages, one transaction), [`listener`]
+//! (the passive WS-Discovery Hello listener: UDP, never answers), [`heartbeat`] (sysinfo
+//! figures), [`shutdown`] (signals).
 
 pub mod heartbeat;
 pub mod listener;
@@ -59,7 +59,10 @@ pub async fn run<S: Scanner>(
     scanner: S,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), RunError> {
-    let max = cfg.mqtt.as_ref().map_or(DEFAULT_QUEUE_BYTES, |m| m.queue_max_bytes);
+    let max = cfg
+        .mqtt
+        .as_ref()
+        .map_or(DEFAULT_QUEUE_BYTES, |m| m.queue_max_bytes);
     let store = Store::open(&cfg.agent.state_dir, max)?;
     let inventory = Inventory::from_entries(store.inventory()?);
     let origin = Origin {
@@ -114,7 +117,11 @@ pub async fn run<S: Scanner>(
     let (hello_tx, hello_rx) = mpsc::channel::<Ipv4Addr>(64);
     let listener = if cfg.scan.passive {
         let sock = listener::open(camaudit_protocol::wsdiscovery::PORT, &scanner.interfaces())?;
-        Some(tokio::spawn(listener::listen(sock, scanner.scope(), hello_tx)))
+        Some(tokio::spawn(listener::listen(
+            sock,
+            scanner.scope(),
+            hello_tx,
+        )))
     } else {
         drop(hello_tx);
         None
@@ -139,12 +146,12 @@ pub async fn run<S: Scanner>(
 }
 
 fn last_will(shared: &Shared) -> Result<Option<Publish>, RunError> {
-    let Some(t) = &shared.topics else { return Ok(None) };
+    let Some(t) = &shared.topics else {
+        return Ok(None);
+    };
     let seq = shared.store.next_seq()?;
     let m = StatusMessage {
-        envelope: shared
-            .origin
-            .envelope(STATUS_SCHEMA, seq, &delivery::now()),
+        envelope: shared.origin.envelope(STATUS_SCHEMA, seq, &delivery::now()),
         state: AgentState::Offline,
         reason: Some("lwt".into()),
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -217,7 +224,8 @@ impl<S: Scanner> Scheduler<'_, S> {
             return false;
         }
         let now = Instant::now();
-        self.hello_seen.retain(|_, t| now.duration_since(*t) < HELLO_COOLDOWN);
+        self.hello_seen
+            .retain(|_, t| now.duration_since(*t) < HELLO_COOLDOWN);
         if self.hello_seen.len() >= 4096 || self.hello_seen.contains_key(&ip) {
             return false;
         }
@@ -230,7 +238,9 @@ impl<S: Scanner> Scheduler<'_, S> {
         let started = Instant::now();
         info!(%scan_id, trigger = ?job.trigger, only = ?job.only, "scan starting");
         self.commit(|o, _| {
-            o.event(EventType::ScanStarted, &scan_id, |m| m.trigger = Some(job.trigger))?;
+            o.event(EventType::ScanStarted, &scan_id, |m| {
+                m.trigger = Some(job.trigger)
+            })?;
             if let Some(r) = &job.request {
                 o.cmd_result(&r.request_id, |m| m.scan_id = Some(scan_id.clone()))?;
             }
@@ -259,7 +269,15 @@ impl<S: Scanner> Scheduler<'_, S> {
             .checked_sub(self.cfg.inventory.forget_after)
             .map(rfc3339_seconds);
         let changes = self.commit(|o, inv| {
-            apply_scan(o, inv, &report, full, absent_after, cutoff.as_deref(), job.trigger)
+            apply_scan(
+                o,
+                inv,
+                &report,
+                full,
+                absent_after,
+                cutoff.as_deref(),
+                job.trigger,
+            )
         });
         for c in changes.unwrap_or_default() {
             log_change(&c);
@@ -297,7 +315,9 @@ impl<S: Scanner> Scheduler<'_, S> {
         match result {
             Ok(v) => {
                 self.inventory = inv;
-                self.shared.degraded.store(false, std::sync::atomic::Ordering::Relaxed);
+                self.shared
+                    .degraded
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
                 self.shared.counts.send_if_modified(|c| {
                     let new = self.inventory.counts();
                     let changed = *c != new;
@@ -309,7 +329,9 @@ impl<S: Scanner> Scheduler<'_, S> {
             }
             Err(e) => {
                 error!(error = %e, "cannot write the inventory and queue; changes are held back");
-                self.shared.degraded.store(true, std::sync::atomic::Ordering::Relaxed);
+                self.shared
+                    .degraded
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 None
             }
         }

@@ -40,18 +40,31 @@ impl Outbox<'_, '_> {
         )
     }
 
-    pub fn event(&mut self, kind: EventType, scan_id: &str, fill: impl FnOnce(&mut EventMessage)) -> Result<(), QueueError> {
-        let Some(topics) = self.topics else { return Ok(()) };
+    pub fn event(
+        &mut self,
+        kind: EventType,
+        scan_id: &str,
+        fill: impl FnOnce(&mut EventMessage),
+    ) -> Result<(), QueueError> {
+        let Some(topics) = self.topics else {
+            return Ok(());
+        };
         let topic = topics.event(kind);
         let seq = self.batch.next_seq();
-        let mut e = EventMessage::new(self.origin.envelope(EVENT_SCHEMA, seq, self.ts), kind, scan_id);
+        let mut e = EventMessage::new(
+            self.origin.envelope(EVENT_SCHEMA, seq, self.ts),
+            kind,
+            scan_id,
+        );
         fill(&mut e);
         self.queue(seq, topic, &e, None)
     }
 
     /// The retained record of `e` (latest wins).
     pub fn device(&mut self, e: &Entry) -> Result<(), QueueError> {
-        let Some(topics) = self.topics else { return Ok(()) };
+        let Some(topics) = self.topics else {
+            return Ok(());
+        };
         let level = topic_level(&e.device.key);
         let seq = self.batch.next_seq();
         let m = DeviceMessage {
@@ -60,12 +73,19 @@ impl Outbox<'_, '_> {
             state: e.state,
             scan_id: e.scan_id.clone(),
         };
-        self.queue(seq, topics.device(&level), &m, Some(format!("device/{level}")))
+        self.queue(
+            seq,
+            topics.device(&level),
+            &m,
+            Some(format!("device/{level}")),
+        )
     }
 
     /// An empty retained message: the broker forgets the device's record.
     pub fn delete_device(&mut self, key: &str) -> Result<(), QueueError> {
-        let Some(topics) = self.topics else { return Ok(()) };
+        let Some(topics) = self.topics else {
+            return Ok(());
+        };
         let level = topic_level(key);
         let seq = self.batch.next_seq();
         self.batch.push(
@@ -79,8 +99,14 @@ impl Outbox<'_, '_> {
         )
     }
 
-    pub fn cmd_result(&mut self, request_id: &str, fill: impl FnOnce(&mut CmdResultMessage)) -> Result<(), QueueError> {
-        let Some(topics) = self.topics else { return Ok(()) };
+    pub fn cmd_result(
+        &mut self,
+        request_id: &str,
+        fill: impl FnOnce(&mut CmdResultMessage),
+    ) -> Result<(), QueueError> {
+        let Some(topics) = self.topics else {
+            return Ok(());
+        };
         let seq = self.batch.next_seq();
         let mut m = CmdResultMessage {
             envelope: self.origin.envelope(CMD_RESULT_SCHEMA, seq, self.ts),
@@ -124,11 +150,21 @@ pub fn apply_scan(
         }
         let Some(e) = entry else { continue };
         match c {
-            Change::New { .. } => device_event(out, EventType::DeviceNew, &e, &report.scan_id, Vec::new())?,
-            Change::Changed { changes, .. } => {
-                device_event(out, EventType::DeviceChanged, &e, &report.scan_id, changes.clone())?;
+            Change::New { .. } => {
+                device_event(out, EventType::DeviceNew, &e, &report.scan_id, Vec::new())?
             }
-            Change::Lost { .. } => device_event(out, EventType::DeviceLost, &e, &report.scan_id, Vec::new())?,
+            Change::Changed { changes, .. } => {
+                device_event(
+                    out,
+                    EventType::DeviceChanged,
+                    &e,
+                    &report.scan_id,
+                    changes.clone(),
+                )?;
+            }
+            Change::Lost { .. } => {
+                device_event(out, EventType::DeviceLost, &e, &report.scan_id, Vec::new())?
+            }
             _ => {}
         }
         out.device(&e)?;

@@ -17,7 +17,10 @@ use crate::scope::{Scope, Target};
 /// A source of scan reports.
 pub trait Scanner: Send + Sync + 'static {
     /// A full scan (`only` is `None`), or of one device after it announced itself.
-    fn scan(&self, only: Option<Ipv4Addr>) -> impl Future<Output = Result<ScanReport, String>> + Send;
+    fn scan(
+        &self,
+        only: Option<Ipv4Addr>,
+    ) -> impl Future<Output = Result<ScanReport, String>> + Send;
     /// The networks scanned: a Hello from outside them is ignored.
     fn scope(&self) -> Scope;
     /// Interfaces to listen on for Hello announcements.

@@ -10,7 +10,14 @@ use tokio::sync::watch;
 use super::broker::Broker;
 
 /// An agent configuration for `broker`; `extra` is appended (more keys for [mqtt]).
-pub fn config_text(broker: &Broker, state: &Path, site: &str, id: &str, interval: &str, extra: &str) -> String {
+pub fn config_text(
+    broker: &Broker,
+    state: &Path,
+    site: &str,
+    id: &str,
+    interval: &str,
+    extra: &str,
+) -> String {
     let mut t = format!(
         "[agent]\nsite = \"{site}\"\nid = \"{id}\"\nstate_dir = \"{}\"\n\
          [scan]\ninterval = \"{interval}\"\njitter = \"0s\"\ntargets = [\"127.0.0.1\"]\npassive = false\n\

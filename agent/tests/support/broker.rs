@@ -32,7 +32,11 @@ pub struct Broker {
 }
 
 fn mosquitto_bin() -> PathBuf {
-    for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] {
+    for p in [
+        "/usr/sbin/mosquitto",
+        "/usr/bin/mosquitto",
+        "/usr/local/sbin/mosquitto",
+    ] {
         if Path::new(p).exists() {
             return p.into();
         }
@@ -81,7 +85,10 @@ impl Broker {
                 dir.path().display()
             ));
         }
-        conf.push_str(&format!("log_dest file {}/mosquitto.log\n", dir.path().display()));
+        conf.push_str(&format!(
+            "log_dest file {}/mosquitto.log\n",
+            dir.path().display()
+        ));
         conf.push_str("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
         let conf_path = dir.path().join("mosquitto.conf");
         std::fs::write(&conf_path, conf).expect("write mosquitto.conf");
@@ -113,18 +120,22 @@ impl Broker {
             if TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok() {
                 return;
             }
-            if let Some(c) = &mut self.child {
-                if let Ok(Some(status)) = c.try_wait() {
-                    let mut err = String::new();
-                    if let Some(mut e) = c.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    panic!("mosquitto exited ({status}): {err}\n{}", self.log());
+            if let Some(c) = &mut self.child
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                let mut err = String::new();
+                if let Some(mut e) = c.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
                 }
+                panic!("mosquitto exited ({status}): {err}\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        panic!("mosquitto did not listen on {} within 10s\n{}", self.port, self.log());
+        panic!(
+            "mosquitto did not listen on {} within 10s\n{}",
+            self.port,
+            self.log()
+        );
     }
 
     /// Stops gracefully (SIGTERM: persistence is written) and waits.
@@ -154,7 +165,12 @@ impl Broker {
 
     /// `mosquitto_sub` arguments for this broker (TLS with the `ingest` client certificate).
     pub fn sub_args(&self) -> Vec<String> {
-        let mut a = vec!["-h".into(), "127.0.0.1".into(), "-p".into(), self.port.to_string()];
+        let mut a = vec![
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            self.port.to_string(),
+        ];
         if let Some(p) = &self.pki {
             let (cert, key) = p.client("ingest");
             a.extend([
@@ -173,7 +189,17 @@ impl Broker {
     pub fn retained(&self, filter: &str) -> Vec<(String, String)> {
         let out = Command::new("mosquitto_sub")
             .args(self.sub_args())
-            .args(["-t", filter, "--retained-only", "-W", "3", "-F", "%t\t%p", "-q", "0"])
+            .args([
+                "-t",
+                filter,
+                "--retained-only",
+                "-W",
+                "3",
+                "-F",
+                "%t\t%p",
+                "-q",
+                "0",
+            ])
             .output()
             .expect("mosquitto_sub (apt-get install mosquitto-clients)");
         String::from_utf8_lossy(&out.stdout)

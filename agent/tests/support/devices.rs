@@ -12,7 +12,7 @@ pub fn camera(n: u32, firmware: &str) -> Device {
     let b = n.to_be_bytes();
     let mac = Mac([0x44, 0x19, 0xb6, b[1], b[2], b[3]]);
     let ip = format!("10.20.{}.{}", (n / 250) % 250, n % 250 + 1);
-    let restricted = n % 3 == 0;
+    let restricted = n.is_multiple_of(3);
     Device {
         key: mac.key(),
         ip: ip.clone(),

@@ -55,4 +55,7 @@ pub async fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 }
 
 /// The ACL shipped in deploy/mosquitto/.
-pub const DEPLOY_ACL: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mosquitto/acl"));
+pub const DEPLOY_ACL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../deploy/mosquitto/acl"
+));
