@@ -90,7 +90,11 @@ pub async fn run<L: Link>(
                 l.status_dirty = true;
                 l.pump();
             }
-            _ = beat.tick() => l.heartbeat(),
+            _ = beat.tick() => {
+                l.heartbeat();
+                // Also retries a publish the client's request queue refused earlier.
+                l.pump();
+            }
             () = crate::run::stopped(&mut shutdown) => {
                 l.goodbye().await;
                 break;
