@@ -98,8 +98,19 @@ pub struct Connection {
     pub keep_alive: std::time::Duration,
     pub reconnect_min: std::time::Duration,
     pub reconnect_max: std::time::Duration,
-    /// Published by the broker when the connection dies without DISCONNECT.
-    pub last_will: Option<Publish>,
+    /// Published by the broker when the connection dies without DISCONNECT; made afresh for
+    /// every connection attempt so each will has its own msg_id and seq.
+    pub last_will: Option<Will>,
+}
+
+/// Makes the last will of the next connection.
+#[derive(Clone)]
+pub struct Will(pub std::sync::Arc<dyn Fn() -> Option<Publish> + Send + Sync>);
+
+impl std::fmt::Debug for Will {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Will(..)")
+    }
 }
 
 /// The topic tree of one agent: `<prefix>/v1/<site>/<agent>/…`.

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::backoff::{Backoff, unit_random};
-use super::{Connection, Link, LinkError, LinkEvent, Publish, Qos, tls};
+use super::{Connection, Link, LinkError, LinkEvent, Publish, Qos, Will, tls};
 
 /// Incoming packets larger than this close the connection (a retained device record is
 /// 1–2 KB; commands are tiny).
@@ -41,14 +41,6 @@ impl RumqttLink {
                 .unwrap_or_default();
             o.set_credentials(u.clone(), pw);
         }
-        if let Some(w) = &c.last_will {
-            o.set_last_will(LastWill::new(
-                w.topic.clone(),
-                w.payload.clone(),
-                qos(w.qos),
-                w.retain,
-            ));
-        }
         if c.url.tls {
             let Some(ca) = &c.ca_file else {
                 return Err(LinkError::Option {
@@ -68,7 +60,7 @@ impl RumqttLink {
         eventloop.network_options.set_connection_timeout(timeout);
         let (tx, events) = mpsc::channel(256);
         let backoff = Backoff::new(c.reconnect_min, c.reconnect_max);
-        let task = tokio::spawn(drive(eventloop, tx, backoff));
+        let task = tokio::spawn(drive(eventloop, tx, backoff, c.last_will.clone()));
         Ok(Self {
             client,
             events,
@@ -131,7 +123,15 @@ impl Link for RumqttLink {
 
 type Tx = mpsc::Sender<(LinkEvent, Option<oneshot::Sender<()>>)>;
 
-async fn drive(mut el: EventLoop, tx: Tx, mut backoff: Backoff) {
+fn arm_will(el: &mut EventLoop, will: Option<&Will>) {
+    if let Some(p) = will.and_then(|w| (w.0)()) {
+        el.mqtt_options
+            .set_last_will(LastWill::new(p.topic, p.payload, qos(p.qos), p.retain));
+    }
+}
+
+async fn drive(mut el: EventLoop, tx: Tx, mut backoff: Backoff, will: Option<Will>) {
+    arm_will(&mut el, will.as_ref());
     loop {
         let ev = match el.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -187,6 +187,7 @@ async fn drive(mut el: EventLoop, tx: Tx, mut backoff: Backoff) {
                 el.clean();
                 el.pending.clear();
                 tokio::time::sleep(backoff.next_delay(unit_random())).await;
+                arm_will(&mut el, will.as_ref());
                 continue;
             }
         };

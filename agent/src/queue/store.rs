@@ -67,7 +67,8 @@ impl Store {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(QueueError::InUse { path });
             }
-            Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(why))) => {
+            Err(e) if is_damaged(&e) => {
+                let why = e.to_string();
                 // A damaged file must not stop the agent for good: keep it for inspection and
                 // start afresh; the next scan rebuilds the inventory.
                 let aside = path.with_extension(format!(
@@ -219,6 +220,18 @@ impl Store {
 
     fn err(&self, e: impl Into<redb::Error>) -> QueueError {
         db_err(&self.path, e)
+    }
+}
+
+/// A file redb cannot read as a database (torn, overwritten, not a database).
+fn is_damaged(e: &redb::DatabaseError) -> bool {
+    match e {
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(_)) => true,
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => matches!(
+            io.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+        ),
+        _ => false,
     }
 }
 
@@ -548,6 +561,40 @@ mod tests {
         assert!(s.head().unwrap().is_none());
         s.write(|b| b.put_entry(&e)).unwrap();
         assert_eq!(s.inventory().unwrap(), vec![e]);
+    }
+
+    #[test]
+    fn a_torn_or_damaged_file_never_stops_the_agent() {
+        for cut in [0.5, 0.9, 0.99] {
+            let dir = tempfile::tempdir().unwrap();
+            {
+                let s = Store::open(dir.path(), 1 << 20).unwrap();
+                for n in 0..50 {
+                    push(&s, &event(n, 200));
+                }
+            }
+            let path = dir.path().join("camaudit.redb");
+            let len = std::fs::metadata(&path).unwrap().len();
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len((len as f64 * cut) as u64).unwrap();
+            drop(f);
+            // Repaired or moved aside; either way the queue works afterwards.
+            let s = Store::open(dir.path(), 1 << 20).unwrap();
+            let kept = s.pending().map(|p| p.len()).unwrap_or(0);
+            assert!(kept <= 50);
+            let seq = push(&s, &event(99, 10));
+            assert!(s.pending().unwrap().iter().any(|q| q.seq == seq));
+        }
+        // Garbage instead of a database.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("camaudit.redb"), vec![0xa5; 8192]).unwrap();
+        let s = Store::open(dir.path(), 1 << 20).unwrap();
+        assert!(s.head().unwrap().is_none());
+        let aside = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().contains("corrupt"));
+        assert!(aside, "the damaged file is kept for inspection");
     }
 
     #[test]

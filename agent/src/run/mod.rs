@@ -28,7 +28,7 @@ use crate::interrogate::rfc3339_seconds;
 use crate::inventory::{Change, Inventory};
 use crate::mqtt::delivery::{self, ScanRequest};
 use crate::mqtt::rumqtt::RumqttLink;
-use crate::mqtt::{Connection, LinkError, Publish, Qos, Topics, backoff::unit_random};
+use crate::mqtt::{Connection, LinkError, Publish, Qos, Topics, Will, backoff::unit_random};
 use crate::payload::{
     AgentState, EventType, LastScan, Origin, STATUS_SCHEMA, StatusMessage, Trigger,
 };
@@ -98,7 +98,7 @@ pub async fn run<S: Scanner>(
                 keep_alive: m.keep_alive,
                 reconnect_min: m.reconnect_min,
                 reconnect_max: m.reconnect_max,
-                last_will: last_will(&shared)?,
+                last_will: last_will(&shared),
             };
             let link = RumqttLink::start(&conn)?;
             let settings = delivery::Settings {
@@ -145,25 +145,28 @@ pub async fn run<S: Scanner>(
     Ok(())
 }
 
-fn last_will(shared: &Shared) -> Result<Option<Publish>, RunError> {
-    let Some(t) = &shared.topics else {
-        return Ok(None);
-    };
-    let seq = shared.store.next_seq()?;
-    let m = StatusMessage {
-        envelope: shared.origin.envelope(STATUS_SCHEMA, seq, &delivery::now()),
-        state: AgentState::Offline,
-        reason: Some("lwt".into()),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        inventory: None,
-        degraded: false,
-    };
-    Ok(Some(Publish {
-        topic: t.status(),
-        payload: serde_json::to_vec(&m).unwrap_or_default(),
-        qos: Qos::AtLeastOnce,
-        retain: true,
-    }))
+/// The status the broker publishes if the connection dies: offline, for this boot.
+fn last_will(shared: &Arc<Shared>) -> Option<Will> {
+    shared.topics.as_ref()?;
+    let shared = shared.clone();
+    Some(Will(Arc::new(move || {
+        let t = shared.topics.as_ref()?;
+        let seq = shared.store.next_seq().ok()?;
+        let m = StatusMessage {
+            envelope: shared.origin.envelope(STATUS_SCHEMA, seq, &delivery::now()),
+            state: AgentState::Offline,
+            reason: Some("lwt".into()),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            inventory: None,
+            degraded: false,
+        };
+        Some(Publish {
+            topic: t.status(),
+            payload: serde_json::to_vec(&m).ok()?,
+            qos: Qos::AtLeastOnce,
+            retain: true,
+        })
+    })))
 }
 
 struct Scheduler<'c, S> {
