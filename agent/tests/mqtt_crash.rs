@@ -42,7 +42,10 @@ impl Scanner for Churn {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0)
             + 1;
-        std::fs::write(&self.counter, k.to_string()).map_err(|e| e.to_string())?;
+        // Atomically: a SIGKILL mid-write must not reset the count.
+        let tmp = self.counter.with_extension("tmp");
+        std::fs::write(&tmp, k.to_string()).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &self.counter).map_err(|e| e.to_string())?;
         let devices = (k.saturating_sub(40).max(1)..=k)
             .map(|j| camera(j, &format!("fw-{}", k - j)))
             .collect();
