@@ -76,6 +76,31 @@ fn the_example_documents_only_keys_the_agent_knows_and_loads() {
 }
 
 #[test]
+fn every_key_the_loader_reads_is_documented_in_the_example() {
+    let src = include_str!("mod.rs");
+    let mut keys = Vec::new();
+    for kind in [
+        "string", "boolean", "integer", "duration", "bytes", "strings",
+    ] {
+        let pat = format!(".{kind}(\"");
+        for (i, _) in src.match_indices(&pat) {
+            let rest = &src[i + pat.len()..];
+            let key = &rest[..rest.find('"').unwrap()];
+            keys.push(key.to_owned());
+        }
+    }
+    // ca_file and cert_file go through a helper closure.
+    keys.extend(["ca_file".to_owned(), "cert_file".to_owned()]);
+    assert!(keys.len() > 25, "{keys:?}");
+    for k in keys {
+        assert!(
+            EXAMPLE.contains(&format!("\n{k} = ")) || EXAMPLE.contains(&format!("\n#{k} = ")),
+            "{k} is not documented in deploy/config.example.toml"
+        );
+    }
+}
+
+#[test]
 fn environment_and_flags_override_the_file_in_order() {
     let d = tempfile::tempdir().unwrap();
     let text = "[agent]\nsite = \"s1\"\nid = \"a1\"\n[scan]\ninterval = \"1h\"\n";
