@@ -49,8 +49,6 @@ pub enum RunError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Link(#[from] LinkError),
-    #[error(transparent)]
-    Listener(#[from] listener::ListenerError),
 }
 
 /// Runs the agent until `shutdown` turns true.
@@ -116,12 +114,19 @@ pub async fn run<S: Scanner>(
     };
     let (hello_tx, hello_rx) = mpsc::channel::<Ipv4Addr>(64);
     let listener = if cfg.scan.passive {
-        let sock = listener::open(camaudit_protocol::wsdiscovery::PORT, &scanner.interfaces())?;
-        Some(tokio::spawn(listener::listen(
-            sock,
-            scanner.scope(),
-            hello_tx,
-        )))
+        match listener::open(camaudit_protocol::wsdiscovery::PORT, &scanner.interfaces()) {
+            Ok(sock) => Some(tokio::spawn(listener::listen(
+                sock,
+                scanner.scope(),
+                hello_tx,
+            ))),
+            Err(e) => {
+                // Scheduled scans still find every device; only the immediate reaction to a
+                // Hello is lost.
+                warn!(error = %e, "passive listener disabled");
+                None
+            }
+        }
     } else {
         drop(hello_tx);
         None
