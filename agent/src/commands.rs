@@ -57,6 +57,9 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run(args) => crate::commands_run::run_cmd(args).await,
+        Command::Report(args) => crate::commands_run::report_cmd(args).await,
+        Command::Config(c) => crate::commands_run::config_cmd(c),
     }
 }
 

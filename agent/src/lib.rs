@@ -14,12 +14,19 @@
 //! - [`cli`]: the clap definitions (shared with the man page and completions).
 
 pub mod cli;
+pub mod config;
 pub mod credentials;
 pub mod discovery;
 pub mod http;
 pub mod interrogate;
+pub mod inventory;
+pub mod mqtt;
 pub mod net;
 pub mod output;
+pub mod payload;
+pub mod queue;
+pub mod report;
+pub mod run;
 pub mod scan;
 pub mod scope;
 pub mod url;
