@@ -63,17 +63,21 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn parse_methods(names: &[String]) -> anyhow::Result<Vec<Method>> {
     let mut out = Vec::new();
     for n in names {
-        let m = match n.trim() {
-            "ws-discovery" | "wsd" | "onvif" => Method::WsDiscovery,
-            "all" => Method::WsDiscovery,
+        let picked: &[Method] = match n.trim() {
+            "ws-discovery" | "wsd" | "onvif" => &[Method::WsDiscovery],
+            "sadp" => &[Method::Sadp],
+            "dhip" => &[Method::Dhip],
+            "all" => &scan::DISCOVERY_METHODS,
             other => {
                 return Err(usage(format!(
-                    "unknown discovery method {other:?}; available: ws-discovery"
+                    "unknown discovery method {other:?}; available: ws-discovery, sadp, dhip, all"
                 )));
             }
         };
-        if !out.contains(&m) {
-            out.push(m);
+        for &m in picked {
+            if !out.contains(&m) {
+                out.push(m);
+            }
         }
     }
     Ok(out)
@@ -307,14 +311,7 @@ async fn probe_cmd(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     wsd::discover(plan, scope, ids, tx, stats).await?;
     let found = match rx.recv().await {
         Some(f) => f,
-        None => Found {
-            ip,
-            method: Method::Direct,
-            endpoint: None,
-            xaddrs: url.into_iter().collect(),
-            scopes: Vec::new(),
-            interface: None,
-        },
+        None => Found::direct(ip, url.into_iter().collect()),
     };
     let id = interrogate::interrogate(IpAddr::V4(ip), &found.xaddrs, &ctx).await;
     let seen = interrogate::rfc3339_seconds(std::time::SystemTime::now());

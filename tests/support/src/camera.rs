@@ -17,6 +17,7 @@ use crate::profile::{HttpStyle, Operation, ProfileTemplates, not_authorized_body
 use crate::soap::{Envelope, parse_envelope};
 use crate::stats::{AuthOutcome, Credentials, Request};
 use crate::template::RenderCtx;
+use crate::vendor::{Protocol, Search, VendorTemplates};
 
 const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const DEVICE_PATH: &str = "/onvif/device_service";
@@ -66,6 +67,9 @@ pub(crate) struct Camera {
     templates: &'static ProfileTemplates,
     pub(crate) http_port: u16,
     digest: Option<DigestChallenge>,
+    /// The web server's challenge for the identity pages (cameras with credentials).
+    web_digest: Option<DigestChallenge>,
+    vendor: Option<&'static VendorTemplates>,
     seen: Mutex<Seen>,
     message_number: AtomicU32,
     reply_ids: AtomicU64,
@@ -95,22 +99,42 @@ impl Camera {
         templates: &'static ProfileTemplates,
         http_port: u16,
     ) -> Self {
+        let seed = SplitMix64::new(u64::from(u32::from(spec.ip))).next_u64();
         let digest = match &spec.auth {
-            AuthMode::Digest { sha256, .. } => {
-                let seed = SplitMix64::new(u64::from(u32::from(spec.ip))).next_u64();
-                Some(DigestChallenge::for_camera(
-                    &spec.identity.serial,
-                    seed,
-                    *sha256,
-                ))
-            }
+            AuthMode::Digest { sha256, .. } => Some(DigestChallenge::for_camera(
+                &spec.identity.serial,
+                seed,
+                *sha256,
+            )),
             _ => None,
+        };
+        let vendor = crate::vendor::templates(spec.profile).ok();
+        let web_digest = match (
+            spec.auth.credentials(),
+            crate::vendor::protocol_of(spec.profile),
+        ) {
+            (None, _) | (_, None) => None,
+            (Some(_), Some(Protocol::Dhip)) => Some(digest.clone().unwrap_or_else(|| {
+                DigestChallenge::for_camera(&spec.identity.serial, seed, false)
+            })),
+            (Some(_), Some(Protocol::Sadp)) => {
+                let serial = &spec.identity.serial;
+                let tail = serial
+                    .get(serial.len().saturating_sub(5)..)
+                    .unwrap_or(serial);
+                Some(DigestChallenge {
+                    realm: format!("IP Camera({tail})"),
+                    ..DigestChallenge::for_camera(serial, seed, false)
+                })
+            }
         };
         Self {
             spec,
             templates,
             http_port,
             digest,
+            web_digest,
+            vendor,
             seen: Mutex::new(Seen::default()),
             message_number: AtomicU32::new(1),
             reply_ids: AtomicU64::new(0),
@@ -179,7 +203,7 @@ impl Camera {
         SplitMix64::new(u64::from(u32::from(self.spec.ip)) << 32 ^ n).uuid_v4()
     }
 
-    fn ctx(&self) -> RenderCtx<'_> {
+    pub(crate) fn ctx(&self) -> RenderCtx<'_> {
         RenderCtx {
             identity: &self.spec.identity,
             ip: self.spec.ip,
@@ -210,11 +234,70 @@ impl Camera {
         answer
     }
 
+    /// The SADP or DHIP reply to an accepted search, if this camera speaks that protocol.
+    pub(crate) fn vendor_reply(&self, search: &Search) -> Option<Vec<u8>> {
+        let reply = self.vendor?.reply.as_ref()?;
+        match search {
+            Search::SadpInquiry { uuid } => Some(
+                reply
+                    .render(&RenderCtx {
+                        relates_to: uuid,
+                        ..self.ctx()
+                    })
+                    .into_bytes(),
+            ),
+            Search::DhipSearch => {
+                let body = reply.render(&self.ctx());
+                let mut out = crate::vendor::dhip_header(body.len()).to_vec();
+                out.extend_from_slice(body.as_bytes());
+                Some(out)
+            }
+        }
+    }
+
+    /// A web identity page (ISAPI deviceInfo, magicBox getSystemInfo), behind digest when the
+    /// camera has credentials.
+    fn web_page(&self, req: &HttpRequest, log: &mut Request) -> Option<HttpAnswer> {
+        let page = self.vendor?.page(&req.path)?;
+        let outcome = match (self.spec.auth.credentials(), &self.web_digest) {
+            (Some((user, pass)), Some(ch)) => match &req.authorization {
+                Some(h) => match ch.verify(h, &req.method, &req.path, user, pass) {
+                    Ok(()) => AuthOutcome::Accepted,
+                    Err(r) => AuthOutcome::Rejected(r),
+                },
+                None => AuthOutcome::Rejected(Rejection::Missing),
+            },
+            _ => AuthOutcome::NotRequired,
+        };
+        if let Request::Http {
+            credentials, auth, ..
+        } = log
+        {
+            *credentials = credentials_of(&Envelope::default(), req.authorization.as_deref());
+            *auth = outcome;
+        }
+        if let AuthOutcome::Rejected(_) = outcome {
+            return Some(self.challenge_with(self.web_digest.as_ref()));
+        }
+        Some(HttpAnswer {
+            status: 200,
+            content_type: page.content_type,
+            extra_headers: Vec::new(),
+            body: page.body.render(&self.ctx()).into_bytes(),
+            request: placeholder(),
+        })
+    }
+
     fn route(&self, req: &HttpRequest, log: &mut Request) -> HttpAnswer {
+        if req.method == "GET"
+            && let Some(answer) = self.web_page(req, log)
+        {
+            return answer;
+        }
         if req.method != "POST" {
             return plain(405, "Method Not Allowed");
         }
-        if req.path.split('?').next() != Some(DEVICE_PATH) {
+        if req.path.split('?').next() != Some(DEVICE_PATH) || !self.spec.behaviour.serves_onvif() {
             return plain(404, "Not Found");
         }
         let Ok(envelope) = parse_envelope(&req.body) else {
@@ -282,11 +365,11 @@ impl Camera {
     }
 
     fn challenge(&self) -> HttpAnswer {
-        let headers = self
-            .digest
-            .as_ref()
-            .map(DigestChallenge::headers)
-            .unwrap_or_default();
+        self.challenge_with(self.digest.as_ref())
+    }
+
+    fn challenge_with(&self, digest: Option<&DigestChallenge>) -> HttpAnswer {
+        let headers = digest.map(DigestChallenge::headers).unwrap_or_default();
         HttpAnswer {
             status: 401,
             content_type: "text/html",

@@ -5,6 +5,8 @@
 //! - [`fleet`]: what each simulated camera is (profile, identity, credentials, behaviour);
 //!   deterministic generation; the JSON ground truth.
 //! - [`profile`]: which real capture each camera replays for each request.
+//! - [`vendor`]: Hikvision SADP and Dahua DHIP replies and the ISAPI / magicBox identity
+//!   pages, also replayed from real captures.
 //! - [`sim`]: the tokio runtime that binds sockets and answers (loopback or multicast mode).
 //! - [`stats`]: counters and the log of every request received.
 //! - [`netns`]: two network namespaces joined by a veth pair, cleaned up on drop.
@@ -23,6 +25,7 @@ pub mod sim;
 pub mod soap;
 pub mod stats;
 mod template;
+pub mod vendor;
 
 pub use fleet::{
     AuthMode, Behaviour, CameraSpec, FleetError, FleetOptions, FleetSpec, Identity, Profile,
