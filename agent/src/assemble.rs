@@ -73,7 +73,9 @@ pub fn assemble(
 type Part = (Sighting, Option<(Mac, &'static str)>);
 
 /// Groups sightings by MAC; a sighting without a MAC joins the first group at its address, or
-/// one of its own per address.
+/// one of its own per address. A MAC guessed from an endpoint-reference tail does not count
+/// here (Dahua's random uuids end in 12 hex digits too); the record still uses it when nothing
+/// better is known.
 fn group(sightings: Vec<Sighting>, arp: &[(Ipv4Addr, Mac)]) -> Vec<Vec<Part>> {
     let mut groups: Vec<Vec<Part>> = Vec::new();
     let mut by_mac: HashMap<Mac, usize> = HashMap::new();
@@ -81,7 +83,7 @@ fn group(sightings: Vec<Sighting>, arp: &[(Ipv4Addr, Mac)]) -> Vec<Vec<Part>> {
     let mut without = Vec::new();
     for s in sightings {
         let mac = find_mac(&s, arp);
-        let Some((m, _)) = mac else {
+        let Some((m, _)) = mac.filter(|(_, src)| *src != "endpoint") else {
             without.push((s, mac));
             continue;
         };
@@ -534,6 +536,34 @@ mod tests {
         assert_eq!(dahua.attribution.maker.as_deref(), Some("Dahua"));
         assert!(dahua.policy.restricted);
         assert_eq!(dahua.access.auth, AuthUsed::NotTried);
+    }
+
+    #[test]
+    fn an_endpoint_guess_does_not_keep_a_device_apart() {
+        let policy = PolicySet::builtin();
+        // Dahua endpoints are random version-4 uuids: the tail is no MAC.
+        let wsd = Found {
+            method: Method::WsDiscovery,
+            endpoint: Some("uuid:5d3c2b1a-0f9e-4d8c-b7a6-123456789abc".into()),
+            ..Found::direct("192.168.124.17".parse().unwrap(), Vec::new())
+        };
+        let sightings = vec![
+            Sighting::new(wsd, Identity::default()),
+            Sighting::new(dhip_found("192.168.124.17"), Identity::default()),
+        ];
+        let devices = devices(sightings, &[], &policy, "t");
+        assert_eq!(devices.len(), 1, "{devices:#?}");
+        assert_eq!(
+            (devices[0].key.as_str(), devices[0].mac_source.as_deref()),
+            ("08eded87427a", Some("dhip"))
+        );
+        // Alone, the guess is still the best there is.
+        let lone = Found {
+            endpoint: Some("urn:uuid:18ec6401-3aa0-11b5-83f6-b4a3820fd92d".into()),
+            ..Found::direct("192.168.124.40".parse().unwrap(), Vec::new())
+        };
+        let d = assemble(lone, Identity::default(), &[], &policy, "t");
+        assert_eq!(d.mac_source.as_deref(), Some("endpoint"));
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Identity {
     pub clock_offset: Option<i64>,
     pub auth: AuthUsed,
     pub errors: Vec<String>,
+    /// A request failed in transport (timeout, refused, oversized, truncated): the device's
+    /// web server is not worth another request.
+    pub transport_failed: bool,
 }
 
 /// How a request is authenticated.
@@ -119,6 +122,7 @@ pub async fn interrogate(ip: IpAddr, xaddrs: &[String], ctx: &Ctx) -> Identity {
     dev.id.errors.extend(note);
     if let Err(e) = dev.run().await {
         dev.id.errors.push(e.to_string());
+        dev.id.transport_failed = true;
     }
     dev.id
 }

@@ -260,8 +260,11 @@ impl PageClaims {
 }
 
 /// Reads one sighting: ONVIF for WS-Discovery (and direct) finds; then the identity page of
-/// the device's maker family, once per device. Vendor discovery replies already carry the
-/// identity ONVIF would give, and a device answering only them usually has ONVIF switched off.
+/// the device's maker family, once per device, when credentials are configured for it or when
+/// only a vendor protocol found it (its banner and realm are then the only HTTP evidence).
+/// Vendor discovery replies already carry the identity ONVIF would give, and a device
+/// answering only them usually has ONVIF switched off, so they are not asked over ONVIF. A
+/// device whose web server failed in transport is not asked again.
 async fn examine(f: Found, ctx: &Ctx, claims: &PageClaims) -> Sighting {
     let onvif = match f.method {
         Method::WsDiscovery | Method::Direct => {
@@ -276,7 +279,10 @@ async fn examine(f: Found, ctx: &Ctx, claims: &PageClaims) -> Sighting {
         _ => crate::assemble::maker_hint(&s).and_then(|m| Page::for_maker(&m)),
     };
     let ip = s.found.ip;
+    let worth_it = s.found.vendor.is_some() || ctx.credentials.for_ip(IpAddr::V4(ip)).is_some();
     if let Some(page) = page
+        && worth_it
+        && !s.onvif.transport_failed
         && claims.claim(ip, page)
     {
         let port = s

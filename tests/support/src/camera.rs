@@ -237,7 +237,10 @@ impl Camera {
     /// The SADP or DHIP reply to an accepted search, if this camera speaks that protocol.
     pub(crate) fn vendor_reply(&self, search: &Search) -> Option<Vec<u8>> {
         let reply = self.vendor?.reply.as_ref()?;
+        let speaks = crate::vendor::protocol_of(self.spec.profile);
         match search {
+            Search::SadpInquiry { .. } if speaks != Some(Protocol::Sadp) => None,
+            Search::DhipSearch if speaks != Some(Protocol::Dhip) => None,
             Search::SadpInquiry { uuid } => Some(
                 reply
                     .render(&RenderCtx {
@@ -658,6 +661,114 @@ mod tests {
         let answer = malformed.answer_http(&post("GetDeviceInformation"));
         assert_eq!(answer.status, 200);
         assert!(parse_envelope(&answer.body).is_err());
+    }
+
+    fn get(path: &str, authorization: Option<String>) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            authorization,
+            ..HttpRequest::default()
+        }
+    }
+
+    /// `Authorization: Digest` for `GET path` (MD5, qop auth), as a client computes it.
+    fn digest(ch: &DigestChallenge, user: &str, pass: &str, path: &str) -> String {
+        use crate::auth::md5_hex;
+        let ha1 = md5_hex(&format!("{user}:{}:{pass}", ch.realm));
+        let ha2 = md5_hex(&format!("GET:{path}"));
+        let response = md5_hex(&format!("{ha1}:{}:00000001:c0ffee:auth:{ha2}", ch.nonce));
+        format!(
+            "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{path}\", \
+             qop=auth, nc=00000001, cnonce=\"c0ffee\", response=\"{response}\"",
+            ch.realm, ch.nonce
+        )
+    }
+
+    #[test]
+    fn identity_pages_need_digest_when_the_camera_has_credentials() {
+        let token = AuthMode::WsUsernameToken {
+            user: "admin".into(),
+            pass: "pw".into(),
+        };
+        let cases = [
+            (
+                Profile::Hikvision,
+                "/ISAPI/System/deviceInfo",
+                "IP Camera(",
+                "<model>",
+            ),
+            (
+                Profile::Amcrest,
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+                "Login to ",
+                "updateSerial=",
+            ),
+        ];
+        for (profile, path, realm, marker) in cases {
+            let cam = camera(profile, token.clone(), Behaviour::OnvifOff);
+            let refused = cam.answer_http(&get(path, None));
+            assert_eq!(refused.status, 401, "{profile}");
+            assert!(
+                refused.extra_headers[0].1.contains(realm),
+                "{:?}",
+                refused.extra_headers
+            );
+            let ch = cam.web_digest.clone().unwrap();
+            let wrong = cam.answer_http(&get(path, Some(digest(&ch, "admin", "nope", path))));
+            assert_eq!(wrong.status, 401);
+            let ok = cam.answer_http(&get(path, Some(digest(&ch, "admin", "pw", path))));
+            assert_eq!(ok.status, 200, "{profile}");
+            let body = String::from_utf8(ok.body).unwrap();
+            assert!(
+                body.contains(marker) && body.contains(&cam.spec.identity.serial),
+                "{body}"
+            );
+            assert!(matches!(
+                ok.request,
+                Request::Http {
+                    credentials: Credentials::HttpDigest,
+                    auth: AuthOutcome::Accepted,
+                    ..
+                }
+            ));
+            // ONVIF is off: the device service is gone.
+            assert_eq!(cam.answer_http(&post("GetSystemDateAndTime")).status, 404);
+        }
+        // Other families serve no identity page; an open camera serves it anonymously.
+        let axis = camera(Profile::Axis, AuthMode::None, Behaviour::Normal);
+        assert_eq!(
+            axis.answer_http(&get("/ISAPI/System/deviceInfo", None))
+                .status,
+            405
+        );
+        let open = camera(Profile::Dahua, AuthMode::None, Behaviour::Normal);
+        let page = open.answer_http(&get("/cgi-bin/magicBox.cgi?action=getSystemInfo", None));
+        assert_eq!((page.status, page.content_type), (200, "text/plain"));
+        assert_eq!(open.answer_http(&post("GetSystemDateAndTime")).status, 200);
+    }
+
+    #[test]
+    fn vendor_replies_echo_the_inquiry_and_carry_the_dhip_header() {
+        let hik = camera(Profile::Hikvision, AuthMode::None, Behaviour::OnvifOff);
+        let reply = hik
+            .vendor_reply(&Search::SadpInquiry {
+                uuid: "0A1B2C3D-0000-0000-0000-000000000000".into(),
+            })
+            .unwrap();
+        let text = String::from_utf8(reply).unwrap();
+        assert!(text.contains("<Uuid>0A1B2C3D-0000-0000-0000-000000000000</Uuid>"));
+        assert!(text.contains(&hik.spec.identity.serial));
+        assert!(hik.vendor_reply(&Search::DhipSearch).is_none());
+        let dahua = camera(Profile::Dahua, AuthMode::None, Behaviour::Normal);
+        let reply = dahua.vendor_reply(&Search::DhipSearch).unwrap();
+        let len = u32::from_le_bytes(reply[16..20].try_into().unwrap()) as usize;
+        assert_eq!((&reply[4..8], reply.len() - 32), (b"DHIP".as_slice(), len));
+        assert!(
+            camera(Profile::Axis, AuthMode::None, Behaviour::Normal)
+                .vendor_reply(&Search::DhipSearch)
+                .is_none()
+        );
     }
 
     #[test]
