@@ -245,7 +245,7 @@ fn combine(parts: &[&Sighting], mac: Option<Mac>) -> Combined {
     };
     let reported = Reported {
         manufacturer: pick(info.manufacturer.clone(), |v| v.manufacturer.as_ref()),
-        model: pick(info.model.clone(), |v| v.model.as_ref()).or(decoded.hardware.clone()),
+        model: pick(info.model.clone(), |v| v.model.as_ref()).or_else(|| decoded.hardware.clone()),
         firmware: pick(info.firmware_version.clone(), |v| v.firmware.as_ref()),
         serial: pick(info.serial_number.clone(), |v| v.serial.as_ref()),
         hardware_id: info.hardware_id.clone(),
@@ -255,7 +255,7 @@ fn combine(parts: &[&Sighting], mac: Option<Mac>) -> Combined {
         mac,
         // Vendor names reach attribution through their replies, never as an ONVIF
         // manufacturer.
-        manufacturer: info.manufacturer.clone().or(decoded.name.clone()),
+        manufacturer: info.manufacturer.clone().or_else(|| decoded.name.clone()),
         model: reported.model.clone(),
         firmware: reported.firmware.clone(),
         serial: reported.serial.clone(),
