@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use camaudit_attribution::PolicySet;
-use camaudit_protocol::record::{Method, SCAN_SCHEMA, ScanReport, Summary};
+use camaudit_protocol::record::{Device, Method, SCAN_SCHEMA, ScanReport, Summary};
 use camaudit_protocol::{dhip as dhip_wire, sadp as sadp_wire};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -127,6 +127,70 @@ pub async fn run(
     progress: &dyn Progress,
 ) -> anyhow::Result<(ScanReport, ScanStats)> {
     let started = SystemTime::now();
+    let (sightings, scan_stats) = sightings(cfg, progress, None).await?;
+    let finished = SystemTime::now();
+    let seen_at = rfc3339_seconds(finished);
+    let mut devices = crate::assemble::devices(sightings, &neighbour::table(), policy, &seen_at);
+    devices.sort_by_key(|d| (d.ip.parse::<Ipv4Addr>().ok(), d.key.clone()));
+    let summary = Summary::of(&devices);
+    let report = ScanReport {
+        schema: SCAN_SCHEMA.to_owned(),
+        scan_id: uuid::Uuid::now_v7().to_string(),
+        camaudit_version: env!("CARGO_PKG_VERSION").to_owned(),
+        site: cfg.site.clone(),
+        agent: cfg.agent.clone(),
+        started_at: rfc3339_seconds(started),
+        finished_at: seen_at,
+        interfaces: cfg.interfaces.iter().map(|i| i.name.clone()).collect(),
+        methods: cfg.methods.clone(),
+        devices,
+        summary,
+    };
+    info!(devices = report.devices.len(), ?scan_stats, "scan finished");
+    Ok((report, scan_stats))
+}
+
+/// Everything about one device (`camaudit probe`): every method by unicast to `ip` (the
+/// WS-Discovery probe to `wsd_port`), then ONVIF and the identity page. When WS-Discovery does
+/// not answer, ONVIF is still asked at `url` (or the default device-service path).
+pub async fn probe(
+    ip: Ipv4Addr,
+    wsd_port: Option<u16>,
+    url: Option<String>,
+    wait: Duration,
+    ctx: &Ctx,
+    policy: &PolicySet,
+) -> anyhow::Result<Device> {
+    let cfg = ScanConfig {
+        interfaces: Vec::new(),
+        targets: vec![Target::Host(ip, wsd_port)],
+        wait,
+        methods: DISCOVERY_METHODS.to_vec(),
+        interrogate: true,
+        concurrency: 4,
+        rate: 100,
+        ctx: ctx.clone(),
+        agent: String::new(),
+        site: None,
+    };
+    let direct = Found::direct(ip, url.into_iter().collect());
+    let (sightings, _) = sightings(&cfg, &Silent, Some(direct)).await?;
+    let seen_at = rfc3339_seconds(SystemTime::now());
+    let devices = crate::assemble::devices(sightings, &neighbour::table(), policy, &seen_at);
+    let wanted = ip.to_string();
+    devices
+        .into_iter()
+        .find(|d| d.ip == wanted)
+        .ok_or_else(|| anyhow::anyhow!("{ip}: no record assembled"))
+}
+
+/// Discovery with every selected method at once, each find read as it arrives. `direct`, when
+/// given, is read over ONVIF too unless WS-Discovery found its address.
+async fn sightings(
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+    direct: Option<Found>,
+) -> anyhow::Result<(Vec<Sighting>, ScanStats)> {
     let scope = cfg.scope();
     let methods: Vec<Method> = DISCOVERY_METHODS
         .into_iter()
@@ -163,9 +227,8 @@ pub async fn run(
     let claims = Arc::new(PageClaims::default());
     let mut tasks = JoinSet::new();
     let mut found_count = 0usize;
-    while let Some(f) = rx.recv().await {
-        found_count += 1;
-        progress.found(found_count);
+    let mut onvif_found = HashSet::new();
+    let read = |f: Found, tasks: &mut JoinSet<Sighting>| {
         let (sem, ctx, claims, interrogate) =
             (sem.clone(), ctx.clone(), claims.clone(), cfg.interrogate);
         tasks.spawn(async move {
@@ -177,6 +240,17 @@ pub async fn run(
             };
             examine(f, &ctx, &claims).await
         });
+    };
+    while let Some(f) = rx.recv().await {
+        found_count += 1;
+        progress.found(found_count);
+        if f.method == Method::WsDiscovery {
+            onvif_found.insert(f.ip);
+        }
+        read(f, &mut tasks);
+    }
+    if let Some(d) = direct.filter(|d| !onvif_found.contains(&d.ip)) {
+        read(d, &mut tasks);
     }
     let mut scan_stats = ScanStats::default();
     for (m, stats, task) in drivers {
@@ -197,26 +271,7 @@ pub async fn run(
             Err(e) => warn!(error = %e, "interrogation task failed"),
         }
     }
-    let finished = SystemTime::now();
-    let seen_at = rfc3339_seconds(finished);
-    let mut devices = crate::assemble::devices(sightings, &neighbour::table(), policy, &seen_at);
-    devices.sort_by_key(|d| (d.ip.parse::<Ipv4Addr>().ok(), d.key.clone()));
-    let summary = Summary::of(&devices);
-    let report = ScanReport {
-        schema: SCAN_SCHEMA.to_owned(),
-        scan_id: uuid::Uuid::now_v7().to_string(),
-        camaudit_version: env!("CARGO_PKG_VERSION").to_owned(),
-        site: cfg.site.clone(),
-        agent: cfg.agent.clone(),
-        started_at: rfc3339_seconds(started),
-        finished_at: seen_at,
-        interfaces: cfg.interfaces.iter().map(|i| i.name.clone()).collect(),
-        methods: cfg.methods.clone(),
-        devices,
-        summary,
-    };
-    info!(devices = report.devices.len(), ?scan_stats, "scan finished");
-    Ok((report, scan_stats))
+    Ok((sightings, scan_stats))
 }
 
 /// The plan of one method: every interface, and the targets on that method's port (a

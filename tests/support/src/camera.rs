@@ -300,7 +300,7 @@ impl Camera {
         if req.method != "POST" {
             return plain(405, "Method Not Allowed");
         }
-        if req.path.split('?').next() != Some(DEVICE_PATH) || !self.spec.behaviour.serves_onvif() {
+        if req.path.split('?').next() != Some(DEVICE_PATH) {
             return plain(404, "Not Found");
         }
         let Ok(envelope) = parse_envelope(&req.body) else {
@@ -320,6 +320,10 @@ impl Camera {
         {
             *op_log = envelope.body.as_ref().map(|b| b.local.clone());
             *cred_log = credentials;
+        }
+        // Read (and logged) first, so a test sees what was asked of a switched-off service.
+        if !self.spec.behaviour.serves_onvif() {
+            return plain(404, "Not Found");
         }
         let Some(operation) = operation else {
             let fault = &self.templates.not_supported;
