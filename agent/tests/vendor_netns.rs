@@ -17,7 +17,7 @@ use camaudit_test_support::fleet::{Behaviour, CameraSpec, FleetOptions, FleetSpe
 use camaudit_test_support::netns::{Lan, LanError, Side};
 use camaudit_test_support::readonly;
 use camaudit_test_support::stats::{LogEntry, Request};
-use camaudit_test_support::vendor::{Protocol, protocol_of};
+use camaudit_test_support::vendor::{Protocol, protocol_of, replies_to_group};
 
 const CAMAUDIT: &str = env!("CARGO_BIN_EXE_camaudit");
 
@@ -157,6 +157,14 @@ fn a_fleet_with_onvif_switched_off_is_found_completely_and_read_only() {
         "{} of {vendor_cams}",
         off.len()
     );
+    // Some cameras of both families answer to the multicast group (the agent's group listener).
+    for protocol in Protocol::ALL {
+        assert!(
+            spec.cameras
+                .iter()
+                .any(|c| protocol_of(c.profile) == Some(protocol) && replies_to_group(c.profile))
+        );
+    }
     std::fs::write(scratch.path("fleet.json"), spec.to_json().unwrap()).unwrap();
 
     // One credential per camera, bound to that camera's address.
@@ -300,8 +308,11 @@ fn a_fleet_with_onvif_switched_off_is_found_completely_and_read_only() {
         let cam = spec
             .cameras
             .iter()
+            // `probe` asks by unicast only, so its camera answers the asking socket.
             .find(|c| {
-                c.behaviour == Behaviour::OnvifOff && protocol_of(c.profile) == Some(protocol)
+                c.behaviour == Behaviour::OnvifOff
+                    && protocol_of(c.profile) == Some(protocol)
+                    && !replies_to_group(c.profile)
             })
             .expect("an ONVIF-off camera of each family");
         probed.push(cam.ip);

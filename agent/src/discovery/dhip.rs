@@ -4,7 +4,9 @@
 //!
 //! Dahua and its OEMs (Amcrest, Lorex, Intelbras…) answer DHIP without a login with model,
 //! serial, MAC, firmware and the OEM's vendor name. Accepted replies come from inside the scan
-//! scope; each address is reported once.
+//! scope; each address is reported once. Replies on the group port (firmware answering to the
+//! group) are accepted too: a DHIP reply names no request, and it is the device's own account
+//! of itself whoever asked.
 
 use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
@@ -48,6 +50,7 @@ pub async fn discover(
             broadcast_port: Some(dhip::PORT),
         },
         max_datagram: dhip::HEADER_LEN + dhip::MAX_BODY,
+        group_listener: true,
     };
     engine::run(driver, &plan, shared, &stats).await
 }

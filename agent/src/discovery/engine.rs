@@ -87,12 +87,30 @@ pub struct Driver<'a> {
     pub destinations: Destinations,
     /// Largest datagram read; longer ones are truncated by the kernel and fail to parse.
     pub max_datagram: usize,
+    /// Also listen on the multicast group's port, joined on every interface: some firmware
+    /// answers to the group, or to our address on the protocol's port, rather than to the
+    /// socket that asked. Skipped (with a warning) when the port cannot be shared.
+    pub group_listener: bool,
 }
 
 /// A driver's handling of one received datagram (parse, check, report). Called from the
 /// receive loops, so it must not block.
 pub trait Receiver: Send + Sync + 'static {
     fn datagram(&self, bytes: &[u8], from: SocketAddr, iface: Option<&str>);
+
+    /// A datagram read on the group listener ([`Driver::group_listener`]): it may answer
+    /// someone else's probe.
+    fn group_datagram(&self, bytes: &[u8], from: SocketAddr) {
+        self.datagram(bytes, from, None);
+    }
+}
+
+/// Which socket a datagram was read on.
+#[derive(Clone, Debug)]
+enum Via {
+    /// An interface socket (its name) or the unicast socket (`None`).
+    Socket(Option<String>),
+    Group,
 }
 
 /// Sends every probe, then listens for `plan.wait`, handing each datagram to `receiver`.
@@ -111,10 +129,10 @@ pub async fn run(
     let mut sockets = Vec::new();
     let mut receivers = Vec::new();
     stats.rcvbuf.store(u64::MAX, Ordering::Relaxed);
-    let listen = |sock: &Arc<UdpSocket>, iface: Option<String>| {
+    let listen = |sock: &Arc<UdpSocket>, via: Via| {
         tokio::spawn(receive(
             sock.clone(),
-            iface,
+            via,
             receiver.clone(),
             driver.max_datagram,
             deadline_rx.clone(),
@@ -130,7 +148,7 @@ pub async fn run(
             warn!(interface = %iface.name, error = %e, "{}: cannot enable broadcast", driver.name);
         }
         let sock = Arc::new(sock);
-        receivers.push(listen(&sock, Some(iface.name.clone())));
+        receivers.push(listen(&sock, Via::Socket(Some(iface.name.clone()))));
         sockets.push((sock, iface));
     }
     let unicast_sock = if plan.unicast.is_empty() {
@@ -140,9 +158,21 @@ pub async fn run(
             udp::discovery_socket(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), None)?;
         note_rcvbuf(stats, granted);
         let sock = Arc::new(sock);
-        receivers.push(listen(&sock, None));
+        receivers.push(listen(&sock, Via::Socket(None)));
         Some(sock)
     };
+    if let (true, Some(group)) = (driver.group_listener, driver.destinations.multicast) {
+        let addrs: Vec<Ipv4Addr> = plan.interfaces.iter().map(|i| i.addr).collect();
+        if !addrs.is_empty() {
+            match udp::group_listener(group.port(), *group.ip(), &addrs) {
+                Ok((sock, granted)) => {
+                    note_rcvbuf(stats, granted);
+                    receivers.push(listen(&Arc::new(sock), Via::Group));
+                }
+                Err(e) => warn!(error = %e, "{}: not listening on {group}", driver.name),
+            }
+        }
+    }
     drop(deadline_rx);
 
     let out = Sender {
@@ -248,7 +278,7 @@ impl Sender<'_> {
 /// Reads datagrams until the deadline (set once sending is done) passes.
 async fn receive(
     sock: Arc<UdpSocket>,
-    iface: Option<String>,
+    via: Via,
     receiver: Arc<dyn Receiver>,
     max_datagram: usize,
     mut deadline: watch::Receiver<Option<Instant>>,
@@ -265,7 +295,13 @@ async fn receive(
         tokio::select! {
             biased;
             r = sock.recv_from(&mut buf) => match r {
-                Ok((n, from)) => receiver.datagram(buf.get(..n).unwrap_or_default(), from, iface.as_deref()),
+                Ok((n, from)) => {
+                    let bytes = buf.get(..n).unwrap_or_default();
+                    match &via {
+                        Via::Socket(iface) => receiver.datagram(bytes, from, iface.as_deref()),
+                        Via::Group => receiver.group_datagram(bytes, from),
+                    }
+                }
                 // ICMP errors from earlier unicast sends surface here on some kernels.
                 Err(e) => debug!(error = %e, "discovery receive error"),
             },
@@ -393,6 +429,7 @@ mod tests {
                 broadcast_port: None,
             },
             max_datagram: 64,
+            group_listener: false,
         };
         let start = std::time::Instant::now();
         run(driver, &plan, collect.clone(), &stats).await.unwrap();
@@ -436,6 +473,7 @@ mod tests {
                 broadcast_port: None,
             },
             max_datagram: 64,
+            group_listener: false,
         };
         let err = run(
             driver,

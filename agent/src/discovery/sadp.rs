@@ -4,8 +4,9 @@
 //!
 //! Hikvision ships many models with ONVIF disabled; SADP answers without a login and names the
 //! model, serial, MAC and firmware. Accepted replies come from inside the scan scope; each
-//! address is reported once. The reply's own `Uuid` is not checked against ours: firmware that
-//! imitates SADP echoes a fixed one.
+//! address is reported once. A reply to our socket answers us whatever its `Uuid` (firmware
+//! that imitates SADP echoes a fixed one); a reply on the group port (firmware answering to the
+//! group) counts only when it echoes our inquiry's `Uuid`.
 
 use std::net::{SocketAddr, SocketAddrV4};
 use std::sync::Arc;
@@ -23,6 +24,8 @@ use crate::scope::Scope;
 pub const MAX_DEVICES: usize = 16_384;
 
 struct Shared {
+    /// Our inquiry's Uuid, upper-case.
+    uuid: String,
     gate: Gate,
     stats: Arc<Stats>,
     tx: mpsc::UnboundedSender<Found>,
@@ -38,6 +41,7 @@ pub async fn discover(
 ) -> Result<(), DiscoveryError> {
     let probes = [sadp::inquiry(uuid)];
     let shared = Arc::new(Shared {
+        uuid: uuid.to_ascii_uppercase(),
         gate: Gate::new(scope, MAX_DEVICES),
         stats: stats.clone(),
         tx,
@@ -50,12 +54,24 @@ pub async fn discover(
             broadcast_port: Some(sadp::PORT),
         },
         max_datagram: sadp::MAX_DATAGRAM,
+        group_listener: true,
     };
     engine::run(driver, &plan, shared, &stats).await
 }
 
 impl Receiver for Shared {
     fn datagram(&self, bytes: &[u8], from: SocketAddr, iface: Option<&str>) {
+        self.handle(bytes, from, iface, false);
+    }
+
+    /// On the group port only replies echoing our Uuid count: the rest answer other tools.
+    fn group_datagram(&self, bytes: &[u8], from: SocketAddr) {
+        self.handle(bytes, from, None, true);
+    }
+}
+
+impl Shared {
+    fn handle(&self, bytes: &[u8], from: SocketAddr, iface: Option<&str>, ours_only: bool) {
         let stats = &self.stats;
         let Some(ip) = self.gate.admit(from, stats) else {
             return;
@@ -72,6 +88,15 @@ impl Receiver for Shared {
                 return;
             }
         };
+        let echoes = reply
+            .uuid
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(&self.uuid));
+        if ours_only && !echoes {
+            Stats::count(&stats.unrelated);
+            debug!(%from, uuid = ?reply.uuid, "SADP reply on the group answers another inquiry");
+            return;
+        }
         if !self.gate.first(ip, stats) {
             return;
         }
@@ -106,6 +131,7 @@ mod tests {
         let (tx, rx) = mpsc::unbounded_channel();
         let scope = Scope::new(["192.168.124.0/24".parse().unwrap()]);
         let s = Shared {
+            uuid: "E8ECFE09-90E4-44C0-842B-703F46B58C81".into(),
             gate: Gate::new(scope, MAX_DEVICES),
             stats: Arc::new(Stats::default()),
             tx,
@@ -151,6 +177,13 @@ mod tests {
             Some("CS-C6TC-32WFR0120170327CCCH738231995")
         );
         assert!(rx.try_recv().is_err());
+        // On the group port: the DS-2CD2385G1-I's reply echoes our Uuid, EZVIZ's does not.
+        let (g, mut grx) = shared();
+        g.group_datagram(EZVIZ, other);
+        g.group_datagram(HIKVISION, cam);
+        assert_eq!(grx.try_recv().unwrap().ip, cam.ip());
+        assert!(grx.try_recv().is_err());
+        assert_eq!(g.stats.unrelated.load(Ordering::Relaxed), 1);
         let n = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
         let st = &s.stats;
         assert_eq!(

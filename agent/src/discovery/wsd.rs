@@ -74,6 +74,7 @@ pub async fn discover(
             broadcast_port: None,
         },
         max_datagram: wsdiscovery::MAX_DATAGRAM,
+        group_listener: false,
     };
     engine::run(driver, &plan, shared, &stats).await
 }

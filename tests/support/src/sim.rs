@@ -375,6 +375,8 @@ fn vendor_responders(
                 SocketAddr::new(cam.spec.ip.into(), protocol.port()),
                 what,
             )?);
+            // A reply to the group must not reach this namespace's own group socket.
+            let _ = udp.set_multicast_loop_v4(false);
             let responder = Responder {
                 members: vec![((*cam).clone(), udp.clone())],
                 owner: Some(cam.spec.ip),
@@ -402,11 +404,12 @@ fn vendor_responders(
 }
 
 /// Answers a vendor `search` from `camera` `delay` after receipt (every search is answered:
-/// SADP and DHIP have no duplicate suppression).
+/// SADP and DHIP have no duplicate suppression), to the asking socket or, for firmware that
+/// does so on a multicast LAN, to the protocol's group.
 fn deliver_vendor(
     camera: &Arc<Camera>,
     socket: &Arc<UdpSocket>,
-    search: &vendor::Search,
+    (protocol, search): (vendor::Protocol, &vendor::Search),
     (peer, received): (SocketAddr, tokio::time::Instant),
     stats: &Arc<Stats>,
     stop: &watch::Receiver<bool>,
@@ -414,6 +417,12 @@ fn deliver_vendor(
     stats.probe(false);
     let Some(bytes) = camera.vendor_reply(search) else {
         return;
+    };
+    let multicast_lan = !camera.spec.ip.is_loopback();
+    let peer = if multicast_lan && vendor::replies_to_group(camera.spec.profile) {
+        SocketAddr::from((protocol.group(), protocol.port()))
+    } else {
+        peer
     };
     let (delay, socket, stats) = (camera.spec.reply_delay, socket.clone(), stats.clone());
     let mut stop = stop.clone();
@@ -466,7 +475,8 @@ impl Responder {
                 self.stats.datagram(peer, request(message));
                 let Some(search) = search else { continue };
                 for (camera, udp) in &self.members {
-                    deliver_vendor(camera, udp, &search, (peer, at), &self.stats, &self.stop);
+                    let what = (protocol, &search);
+                    deliver_vendor(camera, udp, what, (peer, at), &self.stats, &self.stop);
                 }
                 continue;
             }

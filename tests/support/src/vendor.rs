@@ -71,6 +71,13 @@ pub fn protocol_of(profile: Profile) -> Option<Protocol> {
     }
 }
 
+/// Whether a profile's firmware answers a search to the protocol's multicast group rather than
+/// to the asking socket (synthesised: no capture shows where replies go; UniversalScanner listens
+/// on both, so the simulator exercises both, with the OEM firmware taking the group).
+pub fn replies_to_group(profile: Profile) -> bool {
+    matches!(profile, Profile::TrendnetHikOem | Profile::Amcrest)
+}
+
 /// Largest request read.
 const MAX_REQUEST: usize = 8 * 1024;
 const MAX_ELEMENTS: usize = 64;
