@@ -206,7 +206,17 @@ fn a_fleet_with_onvif_switched_off_is_found_completely_and_read_only() {
     let cameras_udp_before = udp_counters(&lan, Side::Cameras);
 
     let report_file = scratch.path("report.json");
-    let mut scan = Command::new(CAMAUDIT);
+    // GNU time, when present, reports the agent's CPU and memory on stderr (-q keeps it alone).
+    const TIME: &str = "/usr/bin/time";
+    let timed = Path::new(TIME).exists();
+    let mut scan = if timed {
+        let mut c = Command::new(TIME);
+        c.args(["-f", "cpu user=%Us sys=%Ss max-rss=%MKiB"])
+            .arg(CAMAUDIT);
+        c
+    } else {
+        Command::new(CAMAUDIT)
+    };
     scan.args(["scan", "-q", "-i", lan.interface(Side::Scanner)])
         .args(["--wait", "3s", "--timeout", "3s", "--format", "json"])
         .arg("--credentials")
@@ -222,6 +232,7 @@ fn a_fleet_with_onvif_switched_off_is_found_completely_and_read_only() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+    let cpu = String::from_utf8_lossy(&out.stderr).trim().to_owned();
     let report: ScanReport =
         serde_json::from_str(&std::fs::read_to_string(&report_file).expect("report written"))
             .expect("report JSON");
@@ -387,7 +398,8 @@ fn a_fleet_with_onvif_switched_off_is_found_completely_and_read_only() {
     let scanner = udp_counters(&lan, Side::Scanner);
     assert_eq!(scanner.get("RcvbufErrors"), Some(&0), "{scanner:?}");
     println!(
-        "{count} cameras ({} ONVIF off): scan took {took:?}; {} requests received: {kinds:?}",
+        "{count} cameras ({} ONVIF off): scan took {took:?} ({cpu}); {} requests received: \
+         {kinds:?}",
         off.len(),
         log.len()
     );
