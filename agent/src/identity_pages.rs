@@ -2,7 +2,8 @@
 //! `magicBox.cgi?action=getSystemInfo`. Read with GET only, from the device's own address, and
 //! answered with HTTP Digest only when the device asks and credentials are configured for its
 //! network (never Basic). The `Server` banner and login realms are kept as evidence whatever the
-//! outcome. A transport failure costs one request timeout.
+//! outcome; a login demanded where no credentials are configured is not an error. A transport
+//! failure costs one request timeout.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -80,7 +81,9 @@ pub async fn read(ip: Ipv4Addr, port: u16, page: Page, ctx: &Ctx) -> PageRead {
     };
     let req = http::Request::get(addr, &host, page.path());
     let what = page.source().describe();
-    let sent = match ctx.credentials.for_ip(IpAddr::V4(ip)) {
+    let credential = ctx.credentials.for_ip(IpAddr::V4(ip));
+    let has_credentials = credential.is_some();
+    let sent = match credential {
         Some(c) => http::send_with_digest(
             &req,
             &ctx.limits,
@@ -116,12 +119,15 @@ pub async fn read(ip: Ipv4Addr, port: u16, page: Page, ctx: &Ctx) -> PageRead {
                 Err(e) => out.errors.push(format!("{what}: {e}")),
             }
         }
+        // A login page without configured credentials is the normal state of a device we
+        // only found, not an error: its realm is kept, the access stays untried.
+        401 if !has_credentials => {}
         401 => {
             out.auth = AuthUsed::Failed;
             out.errors.push(if digest_used {
                 format!("{what}: the device refused our credentials")
             } else {
-                format!("{what}: needs credentials and none are configured for this address")
+                format!("{what}: the device offered no usable Digest challenge")
             });
         }
         s => out.errors.push(format!("{what}: HTTP status {s}")),

@@ -285,3 +285,44 @@ async fn with_credentials_the_identity_pages_are_read_over_digest_and_nothing_el
     assert!(stats.pages_read >= off.len() as u64);
     println!("requests: {:?}", readonly::kinds(&log));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_a_login_page_is_evidence_not_an_error() {
+    let net = unique_net();
+    let spec = fleet_spec(net, 23, "hikvision=3,dahua=2,amcrest=1");
+    let fleet = start(&spec).await;
+    let (report, _) = scan::run(
+        &config(net, CredentialSet::default(), true),
+        &PolicySet::builtin(),
+        &Silent,
+    )
+    .await
+    .unwrap();
+    let found = by_ip(&report);
+    let mut locked = 0;
+    for cam in spec
+        .cameras
+        .iter()
+        .filter(|c| c.behaviour == Behaviour::OnvifOff)
+    {
+        let d = found[&cam.ip];
+        let ctx = format!("{} {:?} {:?}", cam.ip, cam.profile, d.access);
+        assert_vendor_identity(cam, d);
+        assert!(d.access.errors.is_empty(), "{ctx}");
+        if cam.auth.credentials().is_none() {
+            assert_eq!(d.access.auth, AuthUsed::None, "{ctx}");
+            continue;
+        }
+        locked += 1;
+        assert_eq!(d.access.auth, AuthUsed::NotTried, "{ctx}");
+        // The login realm is the page's contribution.
+        let realm = d
+            .attribution
+            .evidence
+            .iter()
+            .find(|e| e.signal == "auth-realm");
+        assert!(realm.is_some(), "{ctx}: {:?}", d.attribution.evidence);
+    }
+    assert!(locked > 0, "the fleet should lock some ONVIF-off pages");
+    assert_eq!(readonly::violations(&fleet.log()), Vec::<String>::new());
+}
