@@ -184,8 +184,8 @@ pub struct ScanArgs {
     /// How long to listen for discovery replies after the last probe.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub wait: std::time::Duration,
-    /// Discovery methods, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "ws-discovery")]
+    /// Discovery methods, comma separated: ws-discovery, sadp, dhip, or all.
+    #[arg(long, value_delimiter = ',', default_value = "all")]
     pub methods: Vec<String>,
     /// Only discover: do not contact the devices over HTTP.
     #[arg(long)]

@@ -46,6 +46,9 @@ pub struct Identity {
     pub clock_offset: Option<i64>,
     pub auth: AuthUsed,
     pub errors: Vec<String>,
+    /// A request failed in transport (timeout, refused, oversized, truncated): the device's
+    /// web server is not worth another request.
+    pub transport_failed: bool,
 }
 
 /// How a request is authenticated.
@@ -124,6 +127,7 @@ pub async fn interrogate(ip: IpAddr, xaddrs: &[String], have_scopes: bool, ctx: 
     dev.id.errors.extend(note);
     if let Err(e) = dev.run().await {
         dev.id.errors.push(e.to_string());
+        dev.id.transport_failed = true;
     }
     dev.id
 }
@@ -354,23 +358,8 @@ impl<'a> Device<'a> {
         })
     }
 
-    /// Records the HTTP Server banner and any authentication realms: both are evidence.
     fn observe(&mut self, resp: &http::Response) {
-        if let Some(s) = resp.header("server") {
-            push_unique(&mut self.id.http_servers, s);
-        }
-        for v in resp.headers_all("www-authenticate") {
-            for ch in auth::parse_www_authenticate(v).unwrap_or_default() {
-                let realm = match ch {
-                    Challenge::Digest(d) => Some(d.realm),
-                    Challenge::Basic { realm } => realm,
-                    _ => None,
-                };
-                if let Some(r) = realm {
-                    push_unique(&mut self.id.realms, &r);
-                }
-            }
-        }
+        observe_http(resp, &mut self.id.http_servers, &mut self.id.realms);
     }
 
     fn note_namespaces(&mut self, body: &[u8]) {
@@ -403,7 +392,30 @@ impl<'a> Device<'a> {
     }
 }
 
-fn push_unique(v: &mut Vec<String>, s: &str) {
+/// Records a response's HTTP Server banner and authentication realms: both are evidence.
+pub(crate) fn observe_http(
+    resp: &http::Response,
+    servers: &mut Vec<String>,
+    realms: &mut Vec<String>,
+) {
+    if let Some(s) = resp.header("server") {
+        push_unique(servers, s);
+    }
+    for v in resp.headers_all("www-authenticate") {
+        for ch in auth::parse_www_authenticate(v).unwrap_or_default() {
+            let realm = match ch {
+                Challenge::Digest(d) => Some(d.realm),
+                Challenge::Basic { realm } => realm,
+                _ => None,
+            };
+            if let Some(r) = realm {
+                push_unique(realms, &r);
+            }
+        }
+    }
+}
+
+pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
     if v.len() < 16 && !v.iter().any(|x| x == s) {
         v.push(s.chars().take(256).collect());
     }
@@ -434,7 +446,7 @@ pub fn rfc3339_seconds(t: SystemTime) -> String {
     )
 }
 
-fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     let _ = getrandom::fill(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()

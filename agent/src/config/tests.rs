@@ -39,7 +39,7 @@ fn example_everything_on(dir: &Path) -> String {
     for (from, to) in [
         ("/etc/camaudit/broker-ca.pem", "ca.pem"),
         ("/etc/camaudit/client.pem", "client.pem"),
-        ("credential:mqtt-client-key", "client.key"),
+        ("credential:mqtt-client.key", "client.key"),
         ("credential:mqtt-password", "mqtt.pw"),
         ("credential:camera-password", "cam.pw"),
         ("/var/lib/camaudit", dir.join("state").to_str().unwrap()),
