@@ -79,6 +79,10 @@ struct Cli {
     /// reported no wrong identity and the kernel dropped nothing.
     #[arg(long)]
     check: bool,
+    /// Run camaudit under this command (e.g. `valgrind --tool=massif --massif-out-file=/tmp/m`)
+    /// to profile it on the fleet; the figures then measure the wrapper too.
+    #[arg(long, allow_hyphen_values = true)]
+    wrap: Option<String>,
     /// Keep the working directory (fleet spec, credentials, every tool's output) for reading.
     #[arg(long)]
     keep: bool,
@@ -91,6 +95,8 @@ enum Tool {
     WsdZeep,
     /// npm `onvif`.
     NodeOnvif,
+    /// npm `onvif` with its `bufferSize` probe option at 4 MiB.
+    NodeOnvifRcvbuf,
 }
 
 impl Tool {
@@ -99,6 +105,7 @@ impl Tool {
             Self::Camaudit => "camaudit",
             Self::WsdZeep => "WSDiscovery + onvif-zeep-async",
             Self::NodeOnvif => "npm onvif",
+            Self::NodeOnvifRcvbuf => "npm onvif, bufferSize 4 MiB",
         }
     }
 }
@@ -144,9 +151,8 @@ fn invocation(cli: &Cli, tool: Tool, files: &Files) -> anyhow::Result<Invocation
         ]
     };
     Ok(match tool {
-        Tool::Camaudit => Invocation {
-            program: absolute(&cli.camaudit)?,
-            args: vec![
+        Tool::Camaudit => {
+            let args = vec![
                 "scan".into(),
                 "--wait".into(),
                 wait,
@@ -156,19 +162,45 @@ fn invocation(cli: &Cli, tool: Tool, files: &Files) -> anyhow::Result<Invocation
                 "json".into(),
                 "--credentials".into(),
                 files.credentials_toml.display().to_string(),
-            ],
-            env: Vec::new(),
-            limit: cli.wait + Duration::from_secs(30),
-        },
+            ];
+            let program = absolute(&cli.camaudit)?;
+            match &cli.wrap {
+                None => Invocation {
+                    program,
+                    args,
+                    env: Vec::new(),
+                    limit: cli.wait + Duration::from_secs(30),
+                },
+                Some(wrap) => {
+                    let mut words = wrap.split_whitespace().map(str::to_owned);
+                    let wrapper = words.next().context("--wrap is empty")?;
+                    let mut all: Vec<String> = words.collect();
+                    all.push(program.display().to_string());
+                    all.extend(args);
+                    Invocation {
+                        program: which(&wrapper).unwrap_or_else(|_| PathBuf::from(wrapper)),
+                        args: all,
+                        env: Vec::new(),
+                        limit: cli.peer_limit,
+                    }
+                }
+            }
+        }
         Tool::WsdZeep => Invocation {
             program: peers.join("venv/bin/python"),
             args: common("wsd_zeep.py"),
             env: Vec::new(),
             limit: cli.peer_limit,
         },
-        Tool::NodeOnvif => Invocation {
+        Tool::NodeOnvif | Tool::NodeOnvifRcvbuf => Invocation {
             program: which("node")?,
-            args: common("onvif_node.js"),
+            args: {
+                let mut args = common("onvif_node.js");
+                if tool == Tool::NodeOnvifRcvbuf {
+                    args.extend(["--buffer-size".into(), (4 << 20).to_string()]);
+                }
+                args
+            },
             env: vec![(
                 "NODE_PATH".into(),
                 peers.join("node/node_modules").display().to_string(),
@@ -192,6 +224,10 @@ fn check_installed(cli: &Cli) -> anyhow::Result<()> {
         (Tool::Camaudit, cli.camaudit.clone()),
         (Tool::WsdZeep, cli.peers.join("venv/bin/python")),
         (Tool::NodeOnvif, cli.peers.join("node/node_modules/onvif")),
+        (
+            Tool::NodeOnvifRcvbuf,
+            cli.peers.join("node/node_modules/onvif"),
+        ),
     ] {
         if cli.tools.contains(&tool) && !path.exists() {
             bail!(
@@ -391,7 +427,7 @@ fn one_run(
                 )
             }
         },
-        Tool::WsdZeep | Tool::NodeOnvif => (score::from_lines(&text), None),
+        Tool::WsdZeep | Tool::NodeOnvif | Tool::NodeOnvifRcvbuf => (score::from_lines(&text), None),
     };
     Ok(Run {
         score: score::score(spec, &observed, wire_mac),

@@ -7,7 +7,8 @@
 // GetDeviceInformation and GetNetworkInterfaces (MAC).
 // Prints one JSON line per device: {ip, manufacturer, model, firmware, serial, mac, error}.
 //
-// Usage: node onvif_node.js --wait 1.0 --credentials creds.json [--timeout 3]
+// Usage: node onvif_node.js --wait 1.0 --credentials creds.json [--timeout 3] [--buffer-size N]
+// --buffer-size is the package's own `bufferSize` probe option (SO_RCVBUF of the probe socket).
 // Run with NODE_PATH pointing at the node_modules holding `onvif`.
 'use strict';
 
@@ -21,6 +22,7 @@ function arg(name, fallback) {
 
 const waitMs = Math.round(parseFloat(arg('wait', '1')) * 1000);
 const timeoutMs = Math.round(parseFloat(arg('timeout', '3')) * 1000);
+const bufferSize = parseInt(arg('buffer-size', '0'), 10);
 const creds = JSON.parse(fs.readFileSync(arg('credentials'), 'utf8'));
 
 let pending = 0;
@@ -93,7 +95,7 @@ onvif.Discovery.on('device', (probeMatch, rinfo) => {
 	identify(rinfo.address, url.port || 80, url.pathname);
 });
 onvif.Discovery.on('error', () => {});
-onvif.Discovery.probe({ timeout: waitMs, resolve: false }, (err, cams) => {
+onvif.Discovery.probe({ timeout: waitMs, resolve: false, bufferSize }, (err, cams) => {
 	process.stderr.write('onvif_node: ' + cams.length + ' devices discovered\n');
 	discoveryDone = true;
 	if (pending === 0) {

@@ -50,7 +50,7 @@ def text(value):
     return None if value is None else str(value)
 
 
-async def identify(host, port, creds, sem, timeout, first_timeout=None):
+async def identify(host, port, creds, sem, timeout):
     record = {"ip": host}
     # No login for this device: empty strings (zeep cannot render a UsernameToken of None;
     # a camera that needs no login ignores the token).
@@ -62,7 +62,7 @@ async def identify(host, port, creds, sem, timeout, first_timeout=None):
         try:
             cam = ONVIFCamera(host, port, user, password, adjust_time=True)
             # The documented start (as Home Assistant does it): clock offset, GetServices.
-            await asyncio.wait_for(cam.update_xaddrs(), first_timeout or timeout)
+            await asyncio.wait_for(cam.update_xaddrs(), timeout)
             dev = await cam.create_devicemgmt_service()
             info = await asyncio.wait_for(dev.GetDeviceInformation(), timeout)
             record.update(
@@ -92,11 +92,14 @@ async def interrogate(devices, creds, concurrency, timeout):
     sem = asyncio.Semaphore(concurrency)
     if not devices:
         return
-    # The first device alone: it loads and caches the WSDL documents (seconds of CPU). Started
-    # concurrently, every device loads them at once and all miss a 3 s timeout.
-    (host, port), rest = devices[0], devices[1:]
-    await identify(host, port, creds, sem, timeout, first_timeout=timeout + 30)
-    await asyncio.gather(*(identify(h, p, creds, sem, timeout) for h, p in rest))
+    # Load the WSDL documents once before the devices are contacted (no network I/O; seconds of
+    # CPU). Left to the first requests, every device loads them at once and all miss a 3 s
+    # timeout.
+    host, port = devices[0]
+    warm = ONVIFCamera(host, port, "", "")
+    await warm.create_devicemgmt_service()
+    await warm.close()
+    await asyncio.gather(*(identify(h, p, creds, sem, timeout) for h, p in devices))
 
 
 def main():
