@@ -51,10 +51,20 @@ pub fn devices(
     policy: &PolicySet,
     seen_at: &str,
 ) -> Vec<Device> {
-    group(sightings, arp)
+    let mut devices: Vec<Device> = group(sightings, arp)
         .into_iter()
         .map(|g| device(&g, policy, seen_at))
-        .collect()
+        .collect();
+    // Keys name MQTT topics: two records must never share one. Records kept apart despite a
+    // shared (weak) MAC fall back to their address.
+    let mut seen = std::collections::HashSet::new();
+    for d in &mut devices {
+        if !seen.insert(d.key.clone()) {
+            d.key = Device::key_for(None, &d.ip);
+            seen.insert(d.key.clone());
+        }
+    }
+    devices
 }
 
 /// The record of one sighting (`camaudit probe`).
@@ -74,8 +84,9 @@ type Part = (Sighting, Option<(Mac, &'static str)>);
 
 /// Groups sightings by MAC; a sighting without a MAC joins the first group at its address, or
 /// one of its own per address. A MAC guessed from an endpoint-reference tail does not count
-/// here (Dahua's random uuids end in 12 hex digits too); the record still uses it when nothing
-/// better is known.
+/// here (Dahua's random uuids end in 12 hex digits too), nor does one from the neighbour table
+/// (proxy ARP, a NAT box or a bridge shows one MAC for many addresses, and two hosts must not
+/// become one record); the record still uses them when nothing better is known.
 fn group(sightings: Vec<Sighting>, arp: &[(Ipv4Addr, Mac)]) -> Vec<Vec<Part>> {
     let mut groups: Vec<Vec<Part>> = Vec::new();
     let mut by_mac: HashMap<Mac, usize> = HashMap::new();
@@ -83,7 +94,7 @@ fn group(sightings: Vec<Sighting>, arp: &[(Ipv4Addr, Mac)]) -> Vec<Vec<Part>> {
     let mut without = Vec::new();
     for s in sightings {
         let mac = find_mac(&s, arp);
-        let Some((m, _)) = mac.filter(|(_, src)| *src != "endpoint") else {
+        let Some((m, _)) = mac.filter(|(_, src)| !matches!(*src, "endpoint" | "neighbour")) else {
             without.push((s, mac));
             continue;
         };
@@ -592,5 +603,32 @@ mod tests {
             devices[0].discovered_by,
             [Method::WsDiscovery, Method::Sadp]
         );
+    }
+
+    #[test]
+    fn one_neighbour_mac_for_two_addresses_keeps_two_records() {
+        // Behind proxy ARP or a bridge, the neighbour table shows one MAC for many hosts.
+        let policy = PolicySet::builtin();
+        let shared = Mac::parse("02:42:ac:11:00:02").unwrap();
+        let arp = [
+            ("192.168.124.41".parse().unwrap(), shared),
+            ("192.168.124.42".parse().unwrap(), shared),
+        ];
+        let mut a = wsd_found("192.168.124.41");
+        let mut b = wsd_found("192.168.124.42");
+        for f in [&mut a, &mut b] {
+            f.scopes.retain(|s| !s.contains("/MAC/"));
+            f.endpoint = None;
+            f.xaddrs.retain(|x| !x.contains('['));
+        }
+        let sightings = vec![
+            Sighting::new(a, Identity::default()),
+            Sighting::new(b, Identity::default()),
+        ];
+        let devices = devices(sightings, &arp, &policy, "t");
+        let ips: Vec<&str> = devices.iter().map(|d| d.ip.as_str()).collect();
+        assert_eq!(ips, ["192.168.124.41", "192.168.124.42"]);
+        let keys: Vec<&str> = devices.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["0242ac110002", "ip-192.168.124.42"]);
     }
 }
