@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::mqtt::{Link, LinkEvent, Qos};
+use crate::output::csv_out;
 use crate::payload::{DeviceMessage, InventoryCounts, Presence, StatusMessage, key_digest};
 
 pub const REPORT_SCHEMA: &str = "camaudit.report/1";
@@ -417,66 +418,14 @@ fn state_name(p: Presence) -> &'static str {
 
 fn write_csv(estate: &Estate, w: &mut dyn Write) -> std::io::Result<()> {
     let mut c = csv::Writer::from_writer(&mut *w);
-    c.write_record([
-        "site",
-        "agent",
-        "ip",
-        "mac",
-        "maker",
-        "brand",
-        "rebrand",
-        "restricted",
-        "lists",
-        "confidence",
-        "manufacturer",
-        "model",
-        "firmware",
-        "serial",
-        "discovered_by",
-        "auth",
-        "state",
-    ])?;
+    c.write_record(csv_out::COLUMNS.iter().chain(&["state"]))?;
     for a in &estate.agents {
         for m in &a.devices {
-            let d = &m.device;
-            let confidence = d
-                .attribution
-                .confidence
-                .and_then(|c| serde_json::to_value(c).ok())
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let methods: Vec<&str> = d.discovered_by.iter().map(|m| m.as_str()).collect();
-            let row = [
-                a.site.clone(),
-                a.agent.clone(),
-                d.ip.clone(),
-                d.mac.map(|m| m.to_string()).unwrap_or_default(),
-                d.attribution.maker.clone().unwrap_or_default(),
-                d.attribution.brand.clone().unwrap_or_default(),
-                d.attribution.rebrand.to_string(),
-                d.policy.restricted.to_string(),
-                d.policy.lists.join(";"),
-                confidence,
-                d.reported.manufacturer.clone().unwrap_or_default(),
-                d.reported.model.clone().unwrap_or_default(),
-                d.reported.firmware.clone().unwrap_or_default(),
-                d.reported.serial.clone().unwrap_or_default(),
-                methods.join(";"),
-                d.access.auth.as_str().to_owned(),
-                state_name(m.state).to_owned(),
-            ];
-            c.write_record(row.iter().map(|f| defuse(f)))?;
+            let row = csv_out::device_row(&a.site, &a.agent, &m.device);
+            c.write_record(row.iter().map(String::as_str).chain([state_name(m.state)]))?;
         }
     }
     c.flush()
-}
-
-/// Spreadsheets run cells starting with these as formulas.
-fn defuse(s: &str) -> String {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
-        _ => s.to_owned(),
-    }
 }
 
 #[cfg(test)]
