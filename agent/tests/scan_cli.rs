@@ -69,6 +69,21 @@ fn setup(third: u8) -> Setup {
     }
 }
 
+/// `camaudit scan` of the setup's range with credentials, in `format`, to stdout.
+fn scan(s: &Setup, creds: &str, format: &str) -> Output {
+    camaudit(&[
+        "scan",
+        "--target",
+        &s.net,
+        "--wait",
+        "500ms",
+        "--credentials",
+        creds,
+        "--format",
+        format,
+    ])
+}
+
 #[test]
 fn every_output_format_carries_the_same_devices() {
     let s = setup(1);
@@ -105,17 +120,7 @@ fn every_output_format_carries_the_same_devices() {
         assert_ne!(d["access"]["auth"], "failed", "{d}");
     }
 
-    let o = camaudit(&[
-        "scan",
-        "--target",
-        &s.net,
-        "--wait",
-        "500ms",
-        "--credentials",
-        creds,
-        "--format",
-        "csv",
-    ]);
+    let o = scan(&s, creds, "csv");
     assert!(o.status.success());
     let csv = String::from_utf8(o.stdout).unwrap();
     let mut lines = csv.lines();
@@ -131,17 +136,7 @@ fn every_output_format_carries_the_same_devices() {
             .starts_with(&format!("# summary: devices={n} "))
     );
 
-    let o = camaudit(&[
-        "scan",
-        "--target",
-        &s.net,
-        "--wait",
-        "500ms",
-        "--credentials",
-        creds,
-        "--format",
-        "ndjson",
-    ]);
+    let o = scan(&s, creds, "ndjson");
     assert!(o.status.success());
     let lines: Vec<Value> = String::from_utf8(o.stdout)
         .unwrap()
@@ -157,17 +152,7 @@ fn every_output_format_carries_the_same_devices() {
     assert_eq!(lines[n]["type"], "summary");
     assert_eq!(lines[n]["summary"]["devices"], n);
 
-    let o = camaudit(&[
-        "scan",
-        "--target",
-        &s.net,
-        "--wait",
-        "500ms",
-        "--credentials",
-        creds,
-        "--format",
-        "table",
-    ]);
+    let o = scan(&s, creds, "table");
     assert!(o.status.success());
     let table = String::from_utf8(o.stdout).unwrap();
     for cam in &s.spec.cameras {
