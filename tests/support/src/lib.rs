@@ -9,16 +9,22 @@
 //! - [`stats`]: counters and the log of every request received.
 //! - [`netns`]: two network namespaces joined by a veth pair, cleaned up on drop.
 //! - [`probe`]: a minimal WS-Discovery prober for tests (multicast and unicast).
+//! - `hostile`: the behaviours that attack the scanner (entity bombs, floods, trickles…).
+//! - [`canary`]: listeners that must never be contacted (XAddr and redirect targets).
+//! - [`secrets`]: finding credentials where they must not be (logs, output files).
 //! - [`auth`], [`soap`]: the camera side of WS-UsernameToken / HTTP Digest, and bounded
 //!   envelope reading.
 
 pub mod auth;
 mod camera;
+pub mod canary;
 pub mod fleet;
+mod hostile;
 pub mod netns;
 pub mod prng;
 pub mod probe;
 pub mod profile;
+pub mod secrets;
 pub mod sim;
 pub mod soap;
 pub mod stats;
