@@ -266,7 +266,13 @@ fn find_mac(
             return (Some(m), Some("onvif"));
         }
     }
-    if let Some((_, m)) = arp.iter().find(|(ip, m)| *ip == f.ip && usable(m)) {
+    // A MAC the neighbour table holds for several addresses is a router, a proxy-ARP box or a
+    // bridge, not this device: using it would merge distinct devices into one record.
+    let unique = |m: &Mac| arp.iter().filter(|(_, other)| other == m).count() == 1;
+    if let Some((_, m)) = arp
+        .iter()
+        .find(|(ip, m)| *ip == f.ip && usable(m) && unique(m))
+    {
         return (Some(*m), Some("neighbour"));
     }
     if let Some(m) = Scopes::parse(scopes)
@@ -344,6 +350,34 @@ fn merge_by_key(devices: Vec<Device>) -> Vec<Device> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_neighbour_mac_shared_by_several_addresses_is_not_the_device() {
+        let found = |ip: [u8; 4]| Found {
+            ip: Ipv4Addr::from(ip),
+            method: Method::WsDiscovery,
+            endpoint: None,
+            xaddrs: Vec::new(),
+            scopes: Vec::new(),
+            interface: None,
+        };
+        let shared = Mac([0x02, 0, 0, 0, 0, 1]);
+        let own = Mac([0x44, 0x19, 0xb6, 1, 2, 3]);
+        let arp = [
+            (Ipv4Addr::new(10, 0, 0, 5), shared),
+            (Ipv4Addr::new(10, 0, 0, 6), shared),
+            (Ipv4Addr::new(10, 0, 0, 7), own),
+        ];
+        let id = Identity::default();
+        assert_eq!(
+            find_mac(&found([10, 0, 0, 5]), &id, &[], &arp),
+            (None, None)
+        );
+        assert_eq!(
+            find_mac(&found([10, 0, 0, 7]), &id, &[], &arp),
+            (Some(own), Some("neighbour"))
+        );
+    }
 
     #[test]
     fn recovers_macs_from_eui64_and_endpoint_tails() {

@@ -118,9 +118,7 @@ impl RunningCanary {
             udp_ports.dedup();
             for port in udp_ports {
                 let at = SocketAddr::new(addr.ip(), port);
-                let socket = UdpSocket::bind(at)
-                    .await
-                    .map_err(|e| bind("UDP socket", at, e))?;
+                let socket = bind_udp(at).map_err(|e| bind("UDP socket", at, e))?;
                 tasks.push(tokio::spawn(udp_loop(socket, at, shared.clone())));
             }
         }
@@ -160,6 +158,17 @@ impl Drop for RunningCanary {
             t.abort();
         }
     }
+}
+
+/// SO_REUSEADDR, like every WS-Discovery socket: the simulator's multicast socket holds
+/// 0.0.0.0:3702 in the same namespace.
+fn bind_udp(at: SocketAddr) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(at), Type::DGRAM, Some(Protocol::UDP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&at.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 /// Reads a JSON-lines canary log written by [`RunningCanary`] (missing file: no contacts).
