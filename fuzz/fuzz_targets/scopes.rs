@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let raw: Vec<String> = text.split('\n').map(str::to_owned).collect();
     let s = Scopes::parse(&raw);
-    for v in [&s.name, &s.hardware, &s.mac, &s.serial].into_iter().flatten() {
+    for v in [&s.name, &s.hardware, &s.mac, &s.serial]
+        .into_iter()
+        .flatten()
+    {
         assert!(v.chars().count() <= MAX_FIELD_CHARS);
         assert!(!v.is_empty() && !v.chars().any(char::is_control), "{v:?}");
     }

@@ -16,12 +16,17 @@ fuzz_target!(|data: &[u8]| {
     assert!(!challenges.is_empty());
     let best = auth::best_digest(&challenges);
     if let Some(b) = best {
-        assert!(challenges.iter().any(|c| matches!(c, Challenge::Digest(d) if d == b)));
+        assert!(
+            challenges
+                .iter()
+                .any(|c| matches!(c, Challenge::Digest(d) if d == b))
+        );
     }
     for c in &challenges {
         let Challenge::Digest(d) = c else { continue };
         for (user, uri) in [("admin", "/onvif/device_service"), ("üser\u{7f}", "/a b")] {
-            let h = auth::digest_authorization(d, user, "pa\"ss\r\nword", "POST", uri, "0a1b2c3d", 1);
+            let h =
+                auth::digest_authorization(d, user, "pa\"ss\r\nword", "POST", uri, "0a1b2c3d", 1);
             assert!(h.starts_with("Digest "), "{h}");
             assert!(!h.contains(['\r', '\n', '\0']), "line break in {h:?}");
             assert!(!h.contains("pa\"ss"), "password in {h:?}");

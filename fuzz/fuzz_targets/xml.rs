@@ -27,8 +27,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = el.namespace();
         let _ = el.resolve_prefix(None);
         for a in el.attributes() {
-            let _ = (a.namespace(), a.local_name());
-            let _ = el.attr(a.local_name());
+            if a.namespace.is_none() {
+                assert!(el.attr(a.local_name).is_some(), "{:?}", a.local_name);
+            } else {
+                let _ = el.attr_ns(a.namespace.unwrap_or_default(), a.local_name);
+            }
         }
         let (_, local) = el.resolve_qname(el.text());
         assert!(local.len() <= el.text().len());
