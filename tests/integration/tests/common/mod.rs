@@ -11,16 +11,21 @@ use std::time::{Duration, Instant};
 
 use camaudit_test_support::secrets::Secrets;
 
-/// A binary of this workspace, next to the test executable (`target/<profile>/<name>`).
+/// A binary of this workspace, next to the test executable (`target/<profile>/<name>`), or in
+/// `$CAMAUDIT_BIN_DIR` when set (e.g. `target/release`, to measure release builds).
 /// `cargo test --workspace` builds both `camaudit` and `camaudit-sim` (their packages have
 /// integration tests); a lone `cargo test -p camaudit-integration-tests` may not.
 pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executable inside target/<profile>/deps");
+    let dir = match std::env::var_os("CAMAUDIT_BIN_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("test executable inside target/<profile>/deps")
+            .to_owned(),
+    };
     let bin = dir.join(name);
     assert!(
         bin.is_file(),
