@@ -114,50 +114,71 @@ impl CredentialSet {
     /// resolved against the credentials file's folder.
     pub fn load(path: &Path) -> Result<Self, CredentialError> {
         let text = read_private(path)?;
-        let doc: FileDoc = toml::from_str(&text).map_err(|e| CredentialError::Parse {
-            path: path.to_owned(),
-            message: e.message().to_owned(),
-        })?;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         let mut set = Self::default();
-        for (i, e) in doc.credentials.into_iter().enumerate() {
-            let index = i + 1;
-            if e.username.is_empty() {
-                return Err(CredentialError::Entry {
-                    path: path.to_owned(),
-                    index,
-                    message: "username is empty".into(),
-                });
-            }
-            if e.networks.is_empty() {
-                return Err(CredentialError::Entry {
-                    path: path.to_owned(),
-                    index,
-                    message: "networks is empty: say which networks may receive this credential"
-                        .into(),
-                });
-            }
-            let mut networks = Vec::new();
-            for n in &e.networks {
-                networks.push(
-                    parse_network(n).map_err(|reason| CredentialError::BadNetwork {
-                        path: path.to_owned(),
-                        index,
-                        value: n.clone(),
-                        reason,
-                    })?,
-                );
-            }
-            let pw_path = base.join(&e.password_file);
-            let password = read_password_file(&pw_path)?;
+        for e in parse_file(&text, path)? {
+            let password = read_password_file(&base.join(&e.password_file))?;
             set.push(Credential {
                 username: e.username,
                 password,
-                networks,
+                networks: e.networks,
             });
         }
         Ok(set)
     }
+}
+
+/// One `[[credentials]]` entry as written and checked, its password file not yet read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialEntry {
+    pub networks: Vec<IpNet>,
+    pub username: String,
+    /// As written (relative paths are relative to the credentials file).
+    pub password_file: PathBuf,
+}
+
+/// Parses and checks the text of a credentials file without touching the file system; `path`
+/// only names the file in errors. [`CredentialSet::load`] is this plus the file reads.
+pub fn parse_file(text: &str, path: &Path) -> Result<Vec<CredentialEntry>, CredentialError> {
+    let doc: FileDoc = toml::from_str(text).map_err(|e| CredentialError::Parse {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })?;
+    let mut out = Vec::with_capacity(doc.credentials.len());
+    for (i, e) in doc.credentials.into_iter().enumerate() {
+        let index = i + 1;
+        if e.username.is_empty() {
+            return Err(CredentialError::Entry {
+                path: path.to_owned(),
+                index,
+                message: "username is empty".into(),
+            });
+        }
+        if e.networks.is_empty() {
+            return Err(CredentialError::Entry {
+                path: path.to_owned(),
+                index,
+                message: "networks is empty: say which networks may receive this credential".into(),
+            });
+        }
+        let mut networks = Vec::new();
+        for n in &e.networks {
+            networks.push(
+                parse_network(n).map_err(|reason| CredentialError::BadNetwork {
+                    path: path.to_owned(),
+                    index,
+                    value: n.clone(),
+                    reason,
+                })?,
+            );
+        }
+        out.push(CredentialEntry {
+            networks,
+            username: e.username,
+            password_file: e.password_file,
+        });
+    }
+    Ok(out)
 }
 
 /// Parses `10.0.0.0/24` or a bare address (a /32 or /128).

@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -73,6 +73,8 @@ pub(crate) struct Camera {
     seen: Mutex<Seen>,
     message_number: AtomicU32,
     reply_ids: AtomicU64,
+    /// A ProbeFlood camera floods once, whatever the number of Probes.
+    flood_started: AtomicBool,
 }
 
 /// An accepted Probe waiting for its delay.
@@ -91,6 +93,8 @@ pub(crate) struct HttpAnswer {
     pub(crate) body: Vec<u8>,
     /// What the log records.
     pub(crate) request: Request,
+    /// Credential material the request carried (see `hostile::wire_secrets`).
+    pub(crate) wire_secrets: Vec<String>,
 }
 
 impl Camera {
@@ -138,6 +142,7 @@ impl Camera {
             seen: Mutex::new(Seen::default()),
             message_number: AtomicU32::new(1),
             reply_ids: AtomicU64::new(0),
+            flood_started: AtomicBool::new(false),
         }
     }
 
@@ -195,7 +200,13 @@ impl Camera {
             message_number: pending.message_number,
             ..self.ctx()
         };
-        self.templates.probe_matches.render(&ctx).into_bytes()
+        let reply = self.templates.probe_matches.render(&ctx).into_bytes();
+        crate::hostile::rewrite_probe_matches(&self.spec, reply)
+    }
+
+    /// True the first time it is called: a ProbeFlood camera starts its one flood.
+    pub(crate) fn start_flood(&self) -> bool {
+        !self.flood_started.swap(true, Ordering::Relaxed)
     }
 
     fn reply_message_id(&self) -> String {
@@ -227,6 +238,10 @@ impl Camera {
             status: 0,
         };
         let mut answer = self.route(req, &mut log);
+        crate::hostile::corrupt_utf8(&self.spec, &mut answer);
+        let token = parse_envelope(&req.body).ok().and_then(|e| e.token);
+        answer.wire_secrets =
+            crate::hostile::wire_secrets(req.authorization.as_deref(), token.as_ref());
         if let Request::Http { status, .. } = &mut log {
             *status = answer.status;
         }
@@ -329,6 +344,9 @@ impl Camera {
             let fault = &self.templates.not_supported;
             return self.soap(fault.status, fault.body.render(&self.ctx()));
         };
+        if let Some(answer) = crate::hostile::http_override(&self.spec, operation) {
+            return answer;
+        }
         if self.spec.behaviour == Behaviour::Malformed {
             return self.soap(
                 200,
@@ -388,6 +406,7 @@ impl Camera {
                     <body><h2>Access Error: 401 -- Unauthorized</h2></body></html>"
                 .to_vec(),
             request: placeholder(),
+            wire_secrets: Vec::new(),
         }
     }
 
@@ -398,6 +417,7 @@ impl Camera {
             extra_headers: Vec::new(),
             body: body.into_bytes(),
             request: placeholder(),
+            wire_secrets: Vec::new(),
         }
     }
 
@@ -494,7 +514,7 @@ fn credentials_of(envelope: &Envelope, authorization: Option<&str>) -> Credentia
     }
 }
 
-fn placeholder() -> Request {
+pub(crate) fn placeholder() -> Request {
     Request::Http {
         camera: Ipv4Addr::UNSPECIFIED,
         method: String::new(),
@@ -513,6 +533,7 @@ fn plain(status: u16, text: &str) -> HttpAnswer {
         extra_headers: Vec::new(),
         body: text.as_bytes().to_vec(),
         request: placeholder(),
+        wire_secrets: Vec::new(),
     }
 }
 

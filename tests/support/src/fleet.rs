@@ -186,7 +186,53 @@ pub enum Behaviour {
     /// no device service (404); the vendor's own discovery (SADP, DHIP) and web identity pages
     /// still answer.
     OnvifOff,
+    /// HTTP 200 whose body declares a DTD of nested entities ("billion laughs").
+    EntityBomb,
+    /// `Content-Length` of [`HUGE_BODY`] bytes, streamed as fast as the peer reads.
+    HugeBody,
+    /// The whole HTTP response written one byte per second.
+    Trickle,
+    /// HTTP 200 whose SOAP body nests [`DEEP_NESTING`] elements.
+    DeepNesting,
+    /// HTTP 200 whose identity values (model, hostname) carry invalid UTF-8.
+    InvalidUtf8,
+    /// The first Probe is answered, then followed by `per_second` ProbeMatches a second (each a
+    /// new made-up endpoint) for `duration`: at most `per_second × duration` datagrams.
+    ProbeFlood {
+        per_second: u32,
+        #[serde(with = "duration_ms", rename = "duration_ms")]
+        duration: Duration,
+    },
+    /// ProbeMatches whose XAddrs name `host` instead of the camera (same port and path); the
+    /// camera still serves HTTP on its own address.
+    ForeignXAddrs(Ipv4Addr),
+    /// Every HTTP request is answered `302 Found` with this `Location`.
+    Redirect(String),
+    /// HTTP 200, chunked, a small chunk every 200 ms, never a last chunk (bounded by the
+    /// simulator's hold time).
+    EndlessBody,
+    /// XAddrs carry `user:pass@` userinfo (devices that leak their own credentials).
+    XAddrUserinfo {
+        user: String,
+        pass: Redacted,
+    },
 }
+
+/// A string test data treats as a secret: serialised as is, `Debug` prints `<redacted>`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Body size of [`Behaviour::HugeBody`]: 100 MiB.
+pub const HUGE_BODY: u64 = 100 * 1024 * 1024;
+/// Nesting depth of [`Behaviour::DeepNesting`].
+pub const DEEP_NESTING: usize = 10_000;
 
 impl Behaviour {
     pub fn name(&self) -> &'static str {
@@ -200,6 +246,16 @@ impl Behaviour {
             Self::NoHttp => "no-http",
             Self::NoDiscovery => "no-discovery",
             Self::OnvifOff => "onvif-off",
+            Self::EntityBomb => "entity-bomb",
+            Self::HugeBody => "huge-body",
+            Self::Trickle => "trickle",
+            Self::DeepNesting => "deep-nesting",
+            Self::InvalidUtf8 => "invalid-utf8",
+            Self::ProbeFlood { .. } => "probe-flood",
+            Self::ForeignXAddrs(_) => "foreign-xaddrs",
+            Self::Redirect(_) => "redirect",
+            Self::EndlessBody => "endless-body",
+            Self::XAddrUserinfo { .. } => "xaddr-userinfo",
         }
     }
 

@@ -12,18 +12,24 @@
 //! - [`readonly`]: the read-only allow-list of DESIGN.md section 6, checked over that log.
 //! - [`netns`]: two network namespaces joined by a veth pair, cleaned up on drop.
 //! - [`probe`]: a minimal WS-Discovery prober for tests (multicast and unicast).
+//! - `hostile`: the behaviours that attack the scanner (entity bombs, floods, trickles…).
+//! - [`canary`]: listeners that must never be contacted (XAddr and redirect targets).
+//! - [`secrets`]: finding credentials where they must not be (logs, output files).
 //! - [`auth`], [`soap`]: the camera side of WS-UsernameToken / HTTP Digest, and bounded
 //!   envelope reading.
 
 pub mod auth;
 mod camera;
+pub mod canary;
 pub mod creds;
 pub mod fleet;
+mod hostile;
 pub mod netns;
 pub mod prng;
 pub mod probe;
 pub mod profile;
 pub mod readonly;
+pub mod secrets;
 pub mod sim;
 pub mod soap;
 pub mod stats;

@@ -166,6 +166,39 @@ impl Lan {
         Ok(())
     }
 
+    /// Adds extra addresses (`(ip, prefix length)`) on the camera side. For those outside the
+    /// LAN's subnet, the scanner side gets an on-link route to their network (with the scanner
+    /// address as source), so the scanner could reach them: tests put hosts there that a scan
+    /// is not told about and must never contact.
+    pub fn add_camera_addrs(&mut self, addrs: &[(Ipv4Addr, u8)]) -> Result<(), LanError> {
+        let dev = &self.camera_if;
+        let mut cameras = String::new();
+        let mut routes: Vec<(Ipv4Addr, u8)> = Vec::new();
+        for &(ip, pfx) in addrs {
+            cameras.push_str(&format!("addr add {ip}/{pfx} dev {dev}\n"));
+            let net = Ipv4Addr::from(u32::from(ip) & mask(pfx));
+            let inside = u32::from(ip) & mask(self.prefix_len) == u32::from(self.subnet);
+            if !inside && !routes.contains(&(net, pfx)) {
+                routes.push((net, pfx));
+            }
+        }
+        batch(&self.camera_ns, &cameras)?;
+        let scanner: String = routes
+            .iter()
+            .map(|(net, pfx)| {
+                format!(
+                    "route add {net}/{pfx} dev {} src {}\n",
+                    self.scanner_if,
+                    self.scanner_addr()
+                )
+            })
+            .collect();
+        if !scanner.is_empty() {
+            batch(&self.scanner_ns, &scanner)?;
+        }
+        Ok(())
+    }
+
     pub fn namespace(&self, side: Side) -> &str {
         match side {
             Side::Scanner => &self.scanner_ns,
@@ -320,6 +353,12 @@ fn subnet_for(pid: u32, n: u32, hosts: usize) -> (Ipv4Addr, u8) {
     } else {
         (Ipv4Addr::new(10, (mix % 256) as u8, 0, 0), 16)
     }
+}
+
+fn mask(prefix_len: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(prefix_len.min(32)))
+        .unwrap_or(0)
 }
 
 /// The neighbour table limits are host-global (not visible inside a namespace); only ever

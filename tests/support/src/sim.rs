@@ -213,6 +213,11 @@ impl RunningFleet {
         self.stats.log()
     }
 
+    /// Credential material received so far (see [`Stats::received_secrets`]).
+    pub fn received_secrets(&self) -> Vec<String> {
+        self.stats.received_secrets()
+    }
+
     /// How long binding every socket took.
     pub fn started_in(&self) -> Duration {
         self.started_in
@@ -295,6 +300,7 @@ impl Ctx {
             _ => return,
         };
         let answer = self.camera.answer_http(&request);
+        self.stats.wire_secrets(&answer.wire_secrets);
         let mut logged = answer.request.clone();
         if let Behaviour::Silent = behaviour {
             if let Request::Http { status: s, .. } = &mut logged {
@@ -312,6 +318,10 @@ impl Ctx {
         self.stats.http(peer, logged);
         if let Behaviour::SlowHttp(delay) = behaviour {
             tokio::time::sleep(*delay).await;
+        }
+        if crate::hostile::streams(behaviour) {
+            crate::hostile::stream_answer(&self.camera, &answer, &mut stream).await;
+            return;
         }
         let bytes = self.camera.frame(&answer);
         let _ = stream.write_all(&bytes).await;
@@ -337,6 +347,7 @@ fn deliver(
         return;
     };
     let (camera, socket, stats) = (camera.clone(), socket.clone(), stats.clone());
+    let relates_to = envelope.message_id.clone().unwrap_or_default();
     let mut stop = stop.clone();
     tokio::spawn(async move {
         tokio::select! {
@@ -345,7 +356,24 @@ fn deliver(
                 let ok = socket.send_to(&bytes, peer).await.is_ok();
                 stats.reply(ok);
             }
-            () = stopped(&mut stop) => {}
+            () = stopped(&mut stop) => return,
+        }
+        if let Behaviour::ProbeFlood {
+            per_second,
+            duration,
+        } = camera.spec.behaviour
+            && camera.start_flood()
+        {
+            let flood = crate::hostile::Flood {
+                socket,
+                peer,
+                relates_to,
+                ip: camera.ip(),
+                http_port: camera.http_port,
+                per_second,
+                duration,
+            };
+            flood.run(stats, stop).await;
         }
     });
 }

@@ -13,6 +13,8 @@ use crate::auth::Rejection;
 
 /// Entries kept in the log; later requests are counted in `log_dropped` only.
 pub const LOG_CAPACITY: usize = 200_000;
+/// Distinct credential values kept by [`Stats::received_secrets`].
+pub const WIRE_SECRETS_CAPACITY: usize = 10_000;
 
 /// What kind of credentials a request carried (never their values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -126,6 +128,7 @@ pub struct Stats {
     http: Mutex<BTreeMap<(String, String), u64>>,
     log: Mutex<Vec<LogEntry>>,
     log_dropped: AtomicU64,
+    wire_secrets: Mutex<Vec<String>>,
 }
 
 /// A copy of the counters at one moment.
@@ -159,6 +162,7 @@ impl Default for Stats {
             http: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
             log_dropped: AtomicU64::new(0),
+            wire_secrets: Mutex::new(Vec::new()),
         }
     }
 }
@@ -247,6 +251,28 @@ impl Stats {
             log_entries,
             log_dropped: load(&self.log_dropped),
         }
+    }
+
+    pub(crate) fn wire_secrets(&self, found: &[String]) {
+        if found.is_empty() {
+            return;
+        }
+        let mut kept = self.wire_secrets.lock().unwrap_or_else(|e| e.into_inner());
+        for s in found {
+            if kept.len() < WIRE_SECRETS_CAPACITY && !kept.contains(s) {
+                kept.push(s.clone());
+            }
+        }
+    }
+
+    /// Every distinct piece of credential material received over HTTP (whole `Authorization`
+    /// values, digest responses, UsernameToken password digests), at most
+    /// [`WIRE_SECRETS_CAPACITY`]: what a scanner must never print.
+    pub fn received_secrets(&self) -> Vec<String> {
+        self.wire_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn log(&self) -> Vec<LogEntry> {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use camaudit_test_support::canary::RunningCanary;
 use camaudit_test_support::fleet::{FleetOptions, FleetSpec, VendorMix};
 use camaudit_test_support::probe;
 use camaudit_test_support::sim::{Fleet, Mode, RunningFleet};
@@ -79,6 +80,13 @@ struct RunArgs {
     /// Write the request log (one JSON object per line) on exit.
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Also listen at IP:PORT as a canary that must never be contacted (repeatable; TCP on
+    /// PORT, UDP on PORT and 3702).
+    #[arg(long = "canary", value_name = "IP:PORT")]
+    canaries: Vec<SocketAddr>,
+    /// Append every canary contact to FILE as it happens (one JSON object per line).
+    #[arg(long, requires = "canaries")]
+    canary_log: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -171,6 +179,13 @@ async fn run_fleet(args: RunArgs) -> anyhow::Result<()> {
         },
     };
     let fleet = Fleet::start(spec, mode).await?;
+    let _canary = if args.canaries.is_empty() {
+        None
+    } else {
+        let canary = RunningCanary::start(&args.canaries, args.canary_log.clone()).await?;
+        println!("camaudit-sim: canaries at {:?}", canary.addrs());
+        Some(canary)
+    };
     if let Some(path) = &args.ready_file {
         std::fs::write(path, format!("{}\n", fleet.cameras().len()))
             .with_context(|| format!("writing {}", path.display()))?;
