@@ -303,6 +303,7 @@ impl Camera {
             extra_headers: Vec::new(),
             body: page.body.render(&self.ctx()).into_bytes(),
             request: placeholder(),
+            wire_secrets: crate::hostile::wire_secrets(req.authorization.as_deref(), None),
         })
     }
 
