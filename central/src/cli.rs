@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(name = "camaudit-central", version, about = "The central estate view: ingest every site's camaudit messages, track the removal programme, report it with evidence.")]
-pub struct Cli {
+pub(crate) struct Cli {
     /// More logging (-v, -vv); RUST_LOG is honoured.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -15,7 +15,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Ingest from the broker into the store (runs until SIGINT/SIGTERM).
     Run {
         #[arg(long, value_name = "FILE")]
@@ -59,7 +59,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// SQLite file or postgres:// URL.
     #[arg(long, value_name = "DB")]
     pub db: String,
@@ -87,7 +87,7 @@ pub struct ReportArgs {
 
 /// Who makes a change and why: every change is audit-logged with both.
 #[derive(Args, Debug)]
-pub struct Who {
+pub(crate) struct Who {
     #[arg(long, value_name = "DB")]
     pub db: String,
     #[arg(long, env = "CAMAUDIT_ACTOR")]
@@ -101,7 +101,7 @@ pub struct Who {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ProgrammeCmd {
+pub(crate) enum ProgrammeCmd {
     Set {
         #[command(flatten)]
         who: Who,
@@ -125,7 +125,7 @@ pub enum ProgrammeCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ImportCmd {
+pub(crate) enum ImportCmd {
     /// Import rows from a CSV file.
     Import {
         #[command(flatten)]
@@ -135,7 +135,7 @@ pub enum ImportCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum StatusCmd {
+pub(crate) enum StatusCmd {
     Set {
         #[command(flatten)]
         who: Who,
@@ -160,7 +160,7 @@ pub enum StatusCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ExceptionCmd {
+pub(crate) enum ExceptionCmd {
     Add {
         #[command(flatten)]
         who: Who,

@@ -48,7 +48,7 @@ fn record(s: &mut dyn Store, who: &Who, change: Change, before: Option<serde_jso
     Ok(s.append_action(&a)?)
 }
 
-pub async fn run(config: &std::path::Path, once: bool) -> Result<()> {
+pub(crate) async fn run(config: &std::path::Path, once: bool) -> Result<()> {
     let cfg = Config::load(config)?;
     let store = open(&cfg.db)?;
     let handle = camaudit_central::ingest::start(cfg, store);
@@ -87,7 +87,7 @@ async fn shutdown_signal() {
     }
 }
 
-pub fn report(a: &ReportArgs) -> Result<()> {
+pub(crate) fn report(a: &ReportArgs) -> Result<()> {
     let format = Format::parse(&a.format).context("--format")?;
     let as_at = match &a.as_at {
         Some(s) => Ts::parse_end_of_day(s).context("--as-at")?,
@@ -114,7 +114,7 @@ pub fn report(a: &ReportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn programme(cmd: &ProgrammeCmd) -> Result<()> {
+pub(crate) fn programme(cmd: &ProgrammeCmd) -> Result<()> {
     let ProgrammeCmd::Set { who, name, lens, baseline, deadline, targets, scope, no_new_deployments } = cmd;
     let mut ts_targets = Vec::new();
     for t in targets {
@@ -143,7 +143,7 @@ pub fn programme(cmd: &ProgrammeCmd) -> Result<()> {
     Ok(())
 }
 
-pub fn import_sites(cmd: &ImportCmd, contracts: bool) -> Result<()> {
+pub(crate) fn import_sites(cmd: &ImportCmd, contracts: bool) -> Result<()> {
     let ImportCmd::Import { who, file } = cmd;
     let f = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
     let mut s = open(&who.db)?;
@@ -180,7 +180,7 @@ fn claim(s: &mut dyn Store, who: &Who, at: Ts, step: Step) -> Result<()> {
     Ok(())
 }
 
-pub fn status(cmd: &StatusCmd) -> Result<()> {
+pub(crate) fn status(cmd: &StatusCmd) -> Result<()> {
     match cmd {
         StatusCmd::Set { who, site, device, status, reference, note } => {
             let mut s = open(&who.db)?;
@@ -209,7 +209,7 @@ pub fn status(cmd: &StatusCmd) -> Result<()> {
     Ok(())
 }
 
-pub fn exception(cmd: &ExceptionCmd) -> Result<()> {
+pub(crate) fn exception(cmd: &ExceptionCmd) -> Result<()> {
     match cmd {
         ExceptionCmd::Add { who, id, site, device, controls, owner, approver, expires, review } => {
             let mut s = open(&who.db)?;
@@ -260,7 +260,7 @@ fn existing(s: &mut dyn Store, id: &str) -> Result<serde_json::Value> {
     Ok(serde_json::to_value(e).unwrap_or_default())
 }
 
-pub fn audit(db: &str) -> Result<()> {
+pub(crate) fn audit(db: &str) -> Result<()> {
     let mut s = open(db)?;
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
     w.write_record(["id", "at", "recorded_at", "actor", "action", "object", "reason", "before", "after"])?;

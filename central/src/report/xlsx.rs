@@ -12,8 +12,11 @@ pub fn render(e: &Estate) -> Result<Vec<u8>, XlsxError> {
     summary(&mut wb, e, &bold)?;
     for name in TABLES {
         let Some(t) = csv::table(e, name) else { continue };
-        let ws = wb.add_worksheet_with_constant_memory();
+        let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(title(name))?;
+        ws.set_freeze_panes(1, 0)?;
+        let last = u32::try_from(t.rows.len()).unwrap_or(u32::MAX);
+        ws.autofilter(0, 0, last, col(t.header.len().saturating_sub(1)))?;
         for (c, h) in t.header.iter().enumerate() {
             ws.write_string_with_format(0, col(c), *h, &bold)?;
         }
@@ -26,9 +29,6 @@ pub fn render(e: &Estate) -> Result<Vec<u8>, XlsxError> {
                 };
             }
         }
-        ws.set_freeze_panes(1, 0)?;
-        let last = u32::try_from(t.rows.len()).unwrap_or(u32::MAX);
-        ws.autofilter(0, 0, last, col(t.header.len().saturating_sub(1)))?;
     }
     wb.save_to_buffer()
 }
