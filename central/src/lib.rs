@@ -22,6 +22,7 @@ pub mod model;
 pub mod payload;
 pub mod programme;
 pub mod redact;
+pub mod sim;
 pub mod report;
 pub mod state;
 pub mod store;
