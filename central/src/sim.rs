@@ -184,7 +184,7 @@ pub fn plan(sites: usize, per_site: usize, weeks: u32, seed: u64) -> Fleet {
                     0 => Fate::Untouched,
                     1 => Fate::Isolated(r),
                     2 => Fate::Scheduled(r),
-                    3 => Fate::Removed { r: r.max(2), staged: true },
+                    3 => Fate::Removed { r: r.max(3), staged: true },
                     4 => Fate::Disposed { r, d: (r + 2 + rng.below(3) as u32).min(last) },
                     5 => Fate::Vanished(r),
                     6 => Fate::Regressed { r, b: (r + 3 + rng.below(2) as u32).min(last) },
