@@ -104,12 +104,12 @@ const MAKERS: [(Option<&str>, &str, &str, &str, &[&str]); 7] = [
     (None, "", "00:1a:2b", "IPCAM", &[]),
 ];
 
-fn record(site_no: usize, dev_no: usize, maker_i: usize, start: Ts) -> Device {
+fn record(site_no: usize, dev_no: usize, n: usize, maker_i: usize, start: Ts) -> Device {
     let (maker, brand, oui, model, lists) = MAKERS.get(maker_i).copied().unwrap_or(MAKERS[6]);
-    let mac_s = format!("{oui}:{:02x}:{:02x}:{:02x}", (site_no >> 8) & 0xff, site_no & 0xff, dev_no & 0xff);
+    let mac_s = format!("{oui}:{:02x}:{:02x}:{:02x}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
     let mac = Mac::parse(&mac_s).ok();
     let key = mac.as_ref().map_or_else(|| format!("dev-{site_no}-{dev_no}"), Mac::key);
-    let ip = format!("10.{}.{}.{}", (site_no >> 8) & 0xff, site_no & 0xff, 10 + dev_no);
+    let ip = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
     let mut evidence = vec![Evidence {
         signal: "mac-oui".into(),
         value: oui.into(),
@@ -172,7 +172,7 @@ pub fn plan(sites: usize, per_site: usize, weeks: u32, seed: u64) -> Fleet {
         let mut devices = Vec::new();
         for d in 0..per_site {
             let maker_i = rng.below(MAKERS.len() as u64) as usize;
-            let rec = record(s, d, maker_i, start);
+            let rec = record(s, d, s * per_site + d, maker_i, start);
             // The programme's lens is uk-nil: Hikvision, Dahua and Uniview are in it.
             let in_programme = maker_i <= 4;
             let last = weeks - 1;

@@ -49,6 +49,8 @@ pub struct Progress {
     pub duplicates: u64,
     pub rejected: u64,
     pub connects: u64,
+    /// Sites whose retained device records are subscribed.
+    pub sites_subscribed: usize,
     /// Set once the first snapshot of every known site has been taken.
     pub snapshot_done: bool,
     pub snapshot: Vec<AgentCheck>,

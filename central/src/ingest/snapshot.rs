@@ -151,6 +151,7 @@ pub(crate) async fn control(
         let sites: Vec<String> = lock(&shared.seen).sites.iter().cloned().collect();
         take(&cfg, &client, &shared, &sites, qos).await?;
         subscribed.extend(sites);
+        lock(&shared.progress).sites_subscribed = subscribed.len();
         let short: Vec<String> = checks(&lock(&shared.seen))
             .into_iter()
             .filter(|(_, v)| v.iter().any(|c| c.verdict == "incomplete"))
@@ -183,6 +184,7 @@ pub(crate) async fn control(
             if !new.is_empty() {
                 take(&cfg, &client, &shared, &new, qos).await?;
                 subscribed.extend(new);
+                lock(&shared.progress).sites_subscribed = subscribed.len();
             }
             publish_checks(&shared);
         }
