@@ -352,7 +352,7 @@ fn changes(l: &Ledger, devices: &[DeviceRow], agents: &[AgentRow]) -> Changes {
             c.regressions.push(row(
                 d,
                 d.status_since.unwrap_or(d.first_seen),
-                format!("removal {} on {}; seen again", "done", verified.unwrap_or_default()),
+                format!("removal verified on {}; seen again", verified.unwrap_or_default()),
             ));
         }
         if d.status == Some(Status::NotSeen) {
@@ -363,7 +363,9 @@ fn changes(l: &Ledger, devices: &[DeviceRow], agents: &[AgentRow]) -> Changes {
             ));
         }
     }
-    c.new_restricted.sort_by_key(|r| std::cmp::Reverse(r.at));
+    for list in [&mut c.new_restricted, &mut c.regressions, &mut c.disappearances] {
+        list.sort_by(|a, b| b.at.cmp(&a.at).then(a.site_id.cmp(&b.site_id)));
+    }
     c.silent_agents = agents.iter().filter(|a| a.silent).cloned().collect();
     c
 }

@@ -483,7 +483,7 @@ tr.flag td{background:#fdedec}
 .chart .bar{fill:#27ae60}.chart .required{stroke:#c0392b;stroke-width:2;stroke-dasharray:5 3}
 .chart .inbar{font-size:12px;fill:#fff;font-weight:600}
 .spark{width:80px;height:20px}.spark.big{width:320px;height:80px}
-.spark polyline{fill:none;stroke:#c0392b;stroke-width:1.5}
+.spark polyline{fill:none;stroke:#c0392b;stroke-width:1.5;vector-effect:non-scaling-stroke}
 .legend span{margin-right:12px;font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin-right:4px;vertical-align:middle}
 .legend .l-ideal{border-top:2px dashed #27ae60;height:0}.legend .l-proj{border-top:2px dashed #1f618d;height:0}.legend .l-dead{background:#c0392b;width:3px}
 .st{padding:1px 6px;border-radius:3px;font-size:11px;background:#eaecee;white-space:nowrap}

@@ -49,8 +49,11 @@ pub fn burndown(series: &[Point], programme: Option<&Programme>, projection: Opt
     if let Some(p) = programme {
         t1 = t1.max(p.deadline.0);
     }
+    // A projection far beyond the deadline is clipped (and labelled) rather than squeezing
+    // the history into a sliver.
+    let horizon = t1 + (t1 - first.at.0) / 5;
     if let Some(pc) = projection.and_then(|p| p.projected_completion) {
-        t1 = t1.max(pc.0.min(last.at.0 + 3 * 365 * DAY));
+        t1 = t1.max(pc.0.min(horizon));
     }
     let ymax = series.iter().map(|p| p.remaining()).max().unwrap_or(0).max(1) as f64 * 1.1;
     let f = Frame { w: 900.0, h: 320.0, left: 50.0, bottom: 30.0, t0: first.at.0, t1: t1 + DAY, ymax };
@@ -97,8 +100,8 @@ pub fn burndown(series: &[Point], programme: Option<&Programme>, projection: Opt
             let v_end = f64::from(pr.remaining) * (1.0 - frac);
             let _ = write!(
                 s,
-                r#"<line class="projection" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"><title>projection at the trailing rate</title></line>"#,
-                f.x(last.at), f.y(f64::from(pr.remaining)), f.x(end), f.y(v_end)
+                r#"<line class="projection" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"><title>projection at the trailing rate</title></line><text class="lbl" x="{:.1}" y="{:.1}" text-anchor="end">projected {}</text>"#,
+                f.x(last.at), f.y(f64::from(pr.remaining)), f.x(end), f.y(v_end), f.x(end) - 2.0, f.y(v_end) - 6.0, pc.date()
             );
         }
     }
