@@ -188,7 +188,12 @@ fn ticks(s: &mut String, f: &Frame) {
     let n = 6;
     for i in 0..=n {
         let t = Ts(f.t0 + span * i / n);
-        let _ = write!(s, r#"<text class="lbl" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#, f.x(t), f.h - f.bottom + 16.0, t.date());
+        let anchor = match i {
+            0 => "start",
+            i if i == n => "end",
+            _ => "middle",
+        };
+        let _ = write!(s, r#"<text class="lbl" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#, f.x(t), f.h - f.bottom + 16.0, t.date());
     }
 }
 
