@@ -14,25 +14,37 @@ use camaudit_central::config::Config;
 use camaudit_central::ledger::Options;
 use camaudit_central::report::html::{self, Detail};
 use camaudit_central::sim;
+use camaudit_central::store::Store;
 use camaudit_central::store::conformance::TempDir;
 use camaudit_central::store::sqlite::SqliteStore;
-use camaudit_central::store::Store;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let sites = args.first().copied().unwrap_or(10_000);
     let per_site = args.get(1).copied().unwrap_or(50);
     let dir = TempDir::new("scale");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let conf = dir.path().join("mosquitto.conf");
     std::fs::write(
         &conf,
@@ -42,12 +54,22 @@ async fn main() {
         ),
     )
     .unwrap();
-    let mut broker = Command::new("mosquitto").arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("mosquitto (apt-get install -y mosquitto)");
+    let mut broker = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto (apt-get install -y mosquitto)");
     std::thread::sleep(Duration::from_millis(500));
 
     let t = Instant::now();
     let fleet = sim::plan(sites, per_site, 12, 1);
-    let mut agents: Vec<sim::SimAgent> = fleet.sites.iter().map(|s| sim::SimAgent::new("camaudit", s, fleet.start)).collect();
+    let mut agents: Vec<sim::SimAgent> = fleet
+        .sites
+        .iter()
+        .map(|s| sim::SimAgent::new("camaudit", s, fleet.start))
+        .collect();
     let mut msgs = Vec::new();
     for (s, a) in fleet.sites.iter().zip(agents.iter_mut()) {
         msgs.push(a.status(fleet.start));
@@ -55,7 +77,11 @@ async fn main() {
         msgs.extend(a.scan(fleet.scan_at(0), &seen));
         msgs.push(a.status(camaudit_central::time::Ts(fleet.scan_at(0).0 + 601)));
     }
-    println!("simulated {sites} sites x {per_site} devices: {} messages in {:.1} s", msgs.len(), t.elapsed().as_secs_f64());
+    println!(
+        "simulated {sites} sites x {per_site} devices: {} messages in {:.1} s",
+        msgs.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let db = dir.path().join("central.db");
     let cfg = Config::parse("bench", &format!("[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"central-bench\"\n[snapshot]\nsettle = \"2s\"\n[store]\ndb = \"{}\"\n", db.display())).unwrap();
@@ -65,7 +91,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut o = MqttOptions::new("agents", "127.0.0.1", port);
-    o.set_inflight(500).set_max_packet_size(1 << 20, 1 << 20).set_keep_alive(Duration::from_secs(30));
+    o.set_inflight(500)
+        .set_max_packet_size(1 << 20, 1 << 20)
+        .set_keep_alive(Duration::from_secs(30));
     let (client, mut ev) = AsyncClient::new(o, 10_000);
     let (tx, acked) = tokio::sync::watch::channel(0usize);
     tokio::spawn(async move {
@@ -85,16 +113,30 @@ async fn main() {
     let t = Instant::now();
     let (status, rest): (Vec<_>, Vec<_>) = msgs.iter().partition(|m| m.topic.ends_with("/status"));
     for m in status.iter().step_by(2) {
-        client.publish(m.topic.clone(), QoS::AtLeastOnce, true, m.payload.clone()).await.unwrap();
+        client
+            .publish(m.topic.clone(), QoS::AtLeastOnce, true, m.payload.clone())
+            .await
+            .unwrap();
     }
     while handle.progress().sites_subscribed < sites {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    println!("central subscribed {sites} sites in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "central subscribed {sites} sites in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let mut sent = status.len().div_ceil(2);
     for m in rest.iter().chain(status.iter().skip(1).step_by(2)) {
-        client.publish(m.topic.clone(), QoS::AtLeastOnce, m.retain, m.payload.clone()).await.unwrap();
+        client
+            .publish(
+                m.topic.clone(),
+                QoS::AtLeastOnce,
+                m.retain,
+                m.payload.clone(),
+            )
+            .await
+            .unwrap();
         sent += 1;
     }
     while *acked.borrow() < sent {
@@ -113,7 +155,8 @@ async fn main() {
         p.duplicates,
         rss_mb()
     );
-    let size = std::fs::metadata(&db).map_or(0, |m| m.len()) + std::fs::metadata(dir.path().join("central.db-wal")).map_or(0, |m| m.len());
+    let size = std::fs::metadata(&db).map_or(0, |m| m.len())
+        + std::fs::metadata(dir.path().join("central.db-wal")).map_or(0, |m| m.len());
     println!("database {:.0} MB", size as f64 / 1e6);
 
     let t = Instant::now();
@@ -121,9 +164,17 @@ async fn main() {
     for a in fleet.actions() {
         s.append_action(&a).unwrap();
     }
-    println!("recorded {} programme actions in {:.1} s", fleet.actions().len(), t.elapsed().as_secs_f64());
+    println!(
+        "recorded {} programme actions in {:.1} s",
+        fleet.actions().len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
-    let estate = camaudit_central::build(&mut s, Options::new(camaudit_central::time::Ts(fleet.scan_at(0).0 + 86_400))).unwrap();
+    let estate = camaudit_central::build(
+        &mut s,
+        Options::new(camaudit_central::time::Ts(fleet.scan_at(0).0 + 86_400)),
+    )
+    .unwrap();
     let built = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let page = html::render(&estate, &Detail::default());

@@ -224,7 +224,10 @@ mod tests {
             no_new_deployments: None,
             targets: targets
                 .iter()
-                .map(|&(d, pct)| Target { date: Ts(d * DAY), pct })
+                .map(|&(d, pct)| Target {
+                    date: Ts(d * DAY),
+                    pct,
+                })
                 .collect(),
             scope: Scope::default(),
         }
@@ -235,7 +238,11 @@ mod tests {
         // 100 devices; nothing for 4 weeks, then 2 a day for 8 weeks (112 days in all).
         let mut series = Vec::new();
         for day in 0..=84 {
-            let done = if day <= 28 { 0 } else { (2 * (day - 28)) as u32 };
+            let done = if day <= 28 {
+                0
+            } else {
+                (2 * (day - 28)) as u32
+            };
             series.push(point(day, 200 - done, done));
         }
         let p = project(&series, Some(&programme(200, &[]))).unwrap();
@@ -267,9 +274,15 @@ mod tests {
 
     #[test]
     fn interim_targets_are_judged_at_their_date() {
-        let series: Vec<Point> = (0..=20).map(|d| point(d, 20 - d as u32, d as u32)).collect();
+        let series: Vec<Point> = (0..=20)
+            .map(|d| point(d, 20 - d as u32, d as u32))
+            .collect();
         // 50% by day 10: 10 of 20 done at the end of day 10 => met. 80% by day 12: 12/20 => missed.
-        let p = project(&series, Some(&programme(40, &[(12, 80), (10, 50), (30, 100)]))).unwrap();
+        let p = project(
+            &series,
+            Some(&programme(40, &[(12, 80), (10, 50), (30, 100)])),
+        )
+        .unwrap();
         let got: Vec<(u8, &str)> = p.targets.iter().map(|t| (t.pct, t.outcome)).collect();
         assert_eq!(got, [(50, "met"), (80, "missed"), (100, "ahead")]);
         assert_eq!(p.targets[0].remaining_allowed, 10);

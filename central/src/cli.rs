@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "camaudit-central", version, about = "The central estate view: ingest every site's camaudit messages, track the removal programme, report it with evidence.")]
+#[command(
+    name = "camaudit-central",
+    version,
+    about = "The central estate view: ingest every site's camaudit messages, track the removal programme, report it with evidence."
+)]
 pub(crate) struct Cli {
     /// More logging (-v, -vv); RUST_LOG is honoured.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

@@ -5,7 +5,9 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use camaudit_central::config::Config;
 use camaudit_central::ledger::Options;
-use camaudit_central::programme::{self, Action, Change, Claim, Exception, Lens, Programme, Scope, Step, Target, import};
+use camaudit_central::programme::{
+    self, Action, Change, Claim, Exception, Lens, Programme, Scope, Step, Target, import,
+};
 use camaudit_central::redact::{self, Redact};
 use camaudit_central::report::{self, Format, html::Detail};
 use camaudit_central::store::{self, Store};
@@ -27,7 +29,12 @@ fn ts(s: &str, what: &str) -> Result<Ts> {
     Ts::parse(s).with_context(|| format!("--{what}"))
 }
 
-fn record(s: &mut dyn Store, who: &Who, change: Change, before: Option<serde_json::Value>) -> Result<i64> {
+fn record(
+    s: &mut dyn Store,
+    who: &Who,
+    change: Change,
+    before: Option<serde_json::Value>,
+) -> Result<i64> {
     let recorded_at = now();
     let at = match &who.at {
         Some(a) => ts(a, "at")?,
@@ -64,7 +71,11 @@ pub(crate) async fn run(config: &std::path::Path, once: bool) -> Result<()> {
     }
     let p = handle.stop().await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "received {} stored {} duplicates {} rejected {}", p.received, p.stored, p.duplicates, p.rejected)?;
+    writeln!(
+        out,
+        "received {} stored {} duplicates {} rejected {}",
+        p.received, p.stored, p.duplicates, p.rejected
+    )?;
     for c in &p.snapshot {
         writeln!(
             out,
@@ -73,7 +84,7 @@ pub(crate) async fn run(config: &std::path::Path, once: bool) -> Result<()> {
             c.agent,
             c.verdict,
             c.received,
-            c.expected.map_or("?".into(), |e| e.to_string())
+            c.expected.map_or_else(|| "?".into(), |e| e.to_string())
         )?;
     }
     Ok(())
@@ -94,7 +105,9 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
         None => now(),
     };
     let redact = match &a.redact {
-        Some(r) => Redact::parse(r).map_err(anyhow::Error::msg).context("--redact")?,
+        Some(r) => Redact::parse(r)
+            .map_err(anyhow::Error::msg)
+            .context("--redact")?,
         None => Redact::default(),
     };
     let mut s = open(&a.db)?;
@@ -115,29 +128,53 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
 }
 
 pub(crate) fn programme(cmd: &ProgrammeCmd) -> Result<()> {
-    let ProgrammeCmd::Set { who, name, lens, baseline, deadline, targets, scope, no_new_deployments } = cmd;
+    let ProgrammeCmd::Set {
+        who,
+        name,
+        lens,
+        baseline,
+        deadline,
+        targets,
+        scope,
+        no_new_deployments,
+    } = cmd;
     let mut ts_targets = Vec::new();
     for t in targets {
         let Some((d, p)) = t.rsplit_once(':') else {
             bail!("--target {t:?}: expected DATE:PERCENT");
         };
-        let pct: u8 = p.trim_end_matches('%').parse().ok().filter(|p| *p <= 100).with_context(|| format!("--target {t:?}: percent"))?;
-        ts_targets.push(Target { date: ts(d, "target")?, pct });
+        let pct: u8 = p
+            .trim_end_matches('%')
+            .parse()
+            .ok()
+            .filter(|p| *p <= 100)
+            .with_context(|| format!("--target {t:?}: percent"))?;
+        ts_targets.push(Target {
+            date: ts(d, "target")?,
+            pct,
+        });
     }
     let p = Programme {
         name: name.clone(),
         lens: Lens::parse(lens).context("--lens")?,
         baseline: ts(baseline, "baseline")?,
         deadline: ts(deadline, "deadline")?,
-        no_new_deployments: no_new_deployments.as_deref().map(|d| ts(d, "no-new-deployments")).transpose()?,
+        no_new_deployments: no_new_deployments
+            .as_deref()
+            .map(|d| ts(d, "no-new-deployments"))
+            .transpose()?,
         targets: ts_targets,
-        scope: Scope::parse(scope).map_err(anyhow::Error::msg).context("--scope")?,
+        scope: Scope::parse(scope)
+            .map_err(anyhow::Error::msg)
+            .context("--scope")?,
     };
     if p.deadline <= p.baseline {
         bail!("--deadline must be after --baseline");
     }
     let mut s = open(&who.db)?;
-    let before = programme::Registry::from_actions(&s.actions()?, now()).programme.map(|p| serde_json::to_value(p).unwrap_or_default());
+    let before = programme::Registry::from_actions(&s.actions()?, now())
+        .programme
+        .map(|p| serde_json::to_value(p).unwrap_or_default());
     let id = record(s.as_mut(), who, Change::ProgrammeSet(p), before)?;
     println!("programme set (audit #{id})");
     Ok(())
@@ -156,7 +193,10 @@ pub(crate) fn import_sites(cmd: &ImportCmd, contracts: bool) -> Result<()> {
         }
     } else {
         for site in import::sites(f).with_context(|| format!("{}", file.display()))? {
-            let before = reg.sites.get(&site.site_id).map(|b| serde_json::to_value(b).unwrap_or_default());
+            let before = reg
+                .sites
+                .get(&site.site_id)
+                .map(|b| serde_json::to_value(b).unwrap_or_default());
             if reg.sites.get(&site.site_id) == Some(&site) {
                 continue;
             }
@@ -171,20 +211,42 @@ pub(crate) fn import_sites(cmd: &ImportCmd, contracts: bool) -> Result<()> {
 fn claim(s: &mut dyn Store, who: &Who, at: Ts, step: Step) -> Result<()> {
     let ledger = camaudit_central::ledger_at(s, at)?;
     let Some((track, status)) = ledger.device(&step.site_id, &step.device_key) else {
-        bail!("{}/{}: central has not seen this device (as at {})", step.site_id, step.device_key, at.date());
+        bail!(
+            "{}/{}: central has not seen this device (as at {})",
+            step.site_id,
+            step.device_key,
+            at.date()
+        );
     };
-    track.check(step.claim).with_context(|| format!("{}/{}", step.site_id, step.device_key))?;
+    track
+        .check(step.claim)
+        .with_context(|| format!("{}/{}", step.site_id, step.device_key))?;
     let before = serde_json::json!({ "status": status.map(|s| s.as_str()) });
-    let who = Who { at: Some(at.rfc3339()), db: who.db.clone(), actor: who.actor.clone(), reason: who.reason.clone() };
+    let who = Who {
+        at: Some(at.rfc3339()),
+        db: who.db.clone(),
+        actor: who.actor.clone(),
+        reason: who.reason.clone(),
+    };
     record(s, &who, Change::Step(step), Some(before))?;
     Ok(())
 }
 
 pub(crate) fn status(cmd: &StatusCmd) -> Result<()> {
     match cmd {
-        StatusCmd::Set { who, site, device, status, reference, note } => {
+        StatusCmd::Set {
+            who,
+            site,
+            device,
+            status,
+            reference,
+            note,
+        } => {
             let mut s = open(&who.db)?;
-            let at = match &who.at { Some(a) => ts(a, "at")?, None => now() };
+            let at = match &who.at {
+                Some(a) => ts(a, "at")?,
+                None => now(),
+            };
             let step = Step {
                 site_id: site.clone(),
                 device_key: device.clone(),
@@ -211,7 +273,17 @@ pub(crate) fn status(cmd: &StatusCmd) -> Result<()> {
 
 pub(crate) fn exception(cmd: &ExceptionCmd) -> Result<()> {
     match cmd {
-        ExceptionCmd::Add { who, id, site, device, controls, owner, approver, expires, review } => {
+        ExceptionCmd::Add {
+            who,
+            id,
+            site,
+            device,
+            controls,
+            owner,
+            approver,
+            expires,
+            review,
+        } => {
             let mut s = open(&who.db)?;
             let reg = programme::Registry::from_actions(&s.actions()?, Ts(i64::MAX));
             if reg.exceptions.contains_key(id) {
@@ -231,7 +303,12 @@ pub(crate) fn exception(cmd: &ExceptionCmd) -> Result<()> {
             record(s.as_mut(), who, Change::ExceptionAdd(e), None)?;
             println!("exception {id} added");
         }
-        ExceptionCmd::Renew { who, id, expires, review } => {
+        ExceptionCmd::Renew {
+            who,
+            id,
+            expires,
+            review,
+        } => {
             let mut s = open(&who.db)?;
             let before = existing(s.as_mut(), id)?;
             let change = Change::ExceptionRenew {
@@ -245,7 +322,12 @@ pub(crate) fn exception(cmd: &ExceptionCmd) -> Result<()> {
         ExceptionCmd::Withdraw { who, id } => {
             let mut s = open(&who.db)?;
             let before = existing(s.as_mut(), id)?;
-            record(s.as_mut(), who, Change::ExceptionWithdraw { id: id.clone() }, Some(before))?;
+            record(
+                s.as_mut(),
+                who,
+                Change::ExceptionWithdraw { id: id.clone() },
+                Some(before),
+            )?;
             println!("exception {id} withdrawn");
         }
     }
@@ -263,7 +345,17 @@ fn existing(s: &mut dyn Store, id: &str) -> Result<serde_json::Value> {
 pub(crate) fn audit(db: &str) -> Result<()> {
     let mut s = open(db)?;
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    w.write_record(["id", "at", "recorded_at", "actor", "action", "object", "reason", "before", "after"])?;
+    w.write_record([
+        "id",
+        "at",
+        "recorded_at",
+        "actor",
+        "action",
+        "object",
+        "reason",
+        "before",
+        "after",
+    ])?;
     for a in s.actions()? {
         w.write_record([
             a.id.to_string(),

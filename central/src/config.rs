@@ -24,11 +24,21 @@ use serde::Deserialize;
 #[non_exhaustive]
 pub enum ConfigError {
     #[error("{path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
-    Toml { path: String, source: toml::de::Error },
+    Toml {
+        path: String,
+        source: toml::de::Error,
+    },
     #[error("{path}: {key}: {reason}")]
-    Value { path: String, key: &'static str, reason: String },
+    Value {
+        path: String,
+        key: &'static str,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -102,21 +112,40 @@ fn default_prefix() -> String {
 impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: p.clone(),
+            source,
+        })?;
         Self::parse(&p, &text)
     }
 
     pub fn parse(path: &str, text: &str) -> Result<Self, ConfigError> {
-        let raw: Raw = toml::from_str(text).map_err(|source| ConfigError::Toml { path: path.to_owned(), source })?;
-        let bad = |key, reason: String| ConfigError::Value { path: path.to_owned(), key, reason };
+        let raw: Raw = toml::from_str(text).map_err(|source| ConfigError::Toml {
+            path: path.to_owned(),
+            source,
+        })?;
+        let bad = |key, reason: String| ConfigError::Value {
+            path: path.to_owned(),
+            key,
+            reason,
+        };
         let rest = raw
             .mqtt
             .url
             .strip_prefix("mqtt://")
             .or_else(|| raw.mqtt.url.strip_prefix("tcp://"))
-            .ok_or_else(|| bad("mqtt.url", format!("{:?}: only mqtt://host:port is supported", raw.mqtt.url)))?;
+            .ok_or_else(|| {
+                bad(
+                    "mqtt.url",
+                    format!("{:?}: only mqtt://host:port is supported", raw.mqtt.url),
+                )
+            })?;
         let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
-            Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| bad("mqtt.url", format!("port {p:?}")))?),
+            Some((h, p)) => (
+                h.to_owned(),
+                p.parse()
+                    .map_err(|_| bad("mqtt.url", format!("port {p:?}")))?,
+            ),
             None => (rest.trim_end_matches('/').to_owned(), 1883),
         };
         if host.is_empty() {
@@ -128,7 +157,9 @@ impl Config {
         };
         let dur = |key, v: &Option<String>, default: u64| -> Result<Duration, ConfigError> {
             match v {
-                Some(s) => humantime::parse_duration(s).map_err(|e| bad(key, format!("{s:?}: {e}"))),
+                Some(s) => {
+                    humantime::parse_duration(s).map_err(|e| bad(key, format!("{s:?}: {e}")))
+                }
                 None => Ok(Duration::from_secs(default)),
             }
         };
@@ -178,16 +209,35 @@ mod tests {
 
     #[test]
     fn parses_and_refuses() {
-        let ok = Config::parse("c", "[mqtt]\nurl = \"mqtt://127.0.0.1:18830\"\n[store]\ndb = \"x.db\"\n").unwrap();
+        let ok = Config::parse(
+            "c",
+            "[mqtt]\nurl = \"mqtt://127.0.0.1:18830\"\n[store]\ndb = \"x.db\"\n",
+        )
+        .unwrap();
         assert_eq!((ok.mqtt.host.as_str(), ok.mqtt.port), ("127.0.0.1", 18830));
         assert_eq!(ok.snapshot.qos, 0);
         assert_eq!(ok.mqtt.prefix, "camaudit");
         let cases = [
-            ("[mqtt]\nurl = \"mqtts://h\"\n[store]\ndb = \"x\"\n", "mqtt.url"),
-            ("[mqtt]\nurl = \"mqtt://h:x\"\n[store]\ndb = \"x\"\n", "mqtt.url"),
-            ("[mqtt]\nurl = \"mqtt://h\"\n[snapshot]\nqos = 2\n[store]\ndb = \"x\"\n", "snapshot.qos"),
-            ("[mqtt]\nurl = \"mqtt://h\"\ncolour = 1\n[store]\ndb = \"x\"\n", "colour"),
-            ("[mqtt]\nurl = \"mqtt://h\"\n[snapshot]\nsettle = \"soon\"\n[store]\ndb = \"x\"\n", "snapshot.settle"),
+            (
+                "[mqtt]\nurl = \"mqtts://h\"\n[store]\ndb = \"x\"\n",
+                "mqtt.url",
+            ),
+            (
+                "[mqtt]\nurl = \"mqtt://h:x\"\n[store]\ndb = \"x\"\n",
+                "mqtt.url",
+            ),
+            (
+                "[mqtt]\nurl = \"mqtt://h\"\n[snapshot]\nqos = 2\n[store]\ndb = \"x\"\n",
+                "snapshot.qos",
+            ),
+            (
+                "[mqtt]\nurl = \"mqtt://h\"\ncolour = 1\n[store]\ndb = \"x\"\n",
+                "colour",
+            ),
+            (
+                "[mqtt]\nurl = \"mqtt://h\"\n[snapshot]\nsettle = \"soon\"\n[store]\ndb = \"x\"\n",
+                "snapshot.settle",
+            ),
         ];
         for (text, want) in cases {
             let err = Config::parse("c", text).unwrap_err().to_string();

@@ -95,9 +95,9 @@ impl Body {
 
     pub fn device_key(&self) -> Option<&str> {
         match self {
-            Self::Device { key, .. }
-            | Self::DeviceEvent { key, .. }
-            | Self::Forgotten { key } => Some(key),
+            Self::Device { key, .. } | Self::DeviceEvent { key, .. } | Self::Forgotten { key } => {
+                Some(key)
+            }
             _ => None,
         }
     }
@@ -135,5 +135,6 @@ pub fn record_restore(json: &str, body: &Body) -> Result<Device, serde_json::Err
 
 /// The total order facts are replayed in: time, then agent, then the agent's own order.
 pub fn replay_order(a: &Fact, b: &Fact) -> std::cmp::Ordering {
-    (a.ts, &a.agent, &a.boot_id, a.seq, &a.msg_id).cmp(&(b.ts, &b.agent, &b.boot_id, b.seq, &b.msg_id))
+    (a.ts, &a.agent, &a.boot_id, a.seq, &a.msg_id)
+        .cmp(&(b.ts, &b.agent, &b.boot_id, b.seq, &b.msg_id))
 }

@@ -273,7 +273,11 @@ impl Ledger {
                 let Some(&s) = self.site_index.get(&site) else {
                     return;
                 };
-                let devs: Vec<u32> = self.sites.get(s as usize).map(|s| s.devices.clone()).unwrap_or_default();
+                let devs: Vec<u32> = self
+                    .sites
+                    .get(s as usize)
+                    .map(|s| s.devices.clone())
+                    .unwrap_or_default();
                 for d in devs {
                     let matches = self
                         .devs
@@ -379,7 +383,12 @@ impl Ledger {
             a.last_heard = Some(a.last_heard.map_or(f.ts, |h| h.max(f.ts)));
         }
         match &f.body {
-            Body::Device { key, state, scan_id, .. } => {
+            Body::Device {
+                key,
+                state,
+                scan_id,
+                ..
+            } => {
                 let Some(d) = self.device_for(f, site, agent, key) else {
                     return;
                 };
@@ -406,7 +415,9 @@ impl Ledger {
                     }));
                 }
                 match event {
-                    DeviceEvent::New | DeviceEvent::Changed => self.observe(d, agent, f.ts, scan_id),
+                    DeviceEvent::New | DeviceEvent::Changed => {
+                        self.observe(d, agent, f.ts, scan_id)
+                    }
                     DeviceEvent::Lost => self.lose(d, f.ts),
                 }
             }
@@ -504,10 +515,10 @@ impl Ledger {
             if dev.agent == agent && order < dev.last_fact {
                 return None;
             }
-            if dev.agent != agent {
-                if let Some(a) = self.agents.get_mut(agent as usize) {
-                    a.devices.push(d);
-                }
+            if dev.agent != agent
+                && let Some(a) = self.agents.get_mut(agent as usize)
+            {
+                a.devices.push(d);
             }
             dev.agent = agent;
             dev.last_fact = order;
@@ -520,9 +531,14 @@ impl Ledger {
         }
         let record = f.record.clone()?;
         let d = self.devs.len() as u32;
-        let nnd = self.reg.programme.as_ref().and_then(|p| p.no_new_deployments);
+        let nnd = self
+            .reg
+            .programme
+            .as_ref()
+            .and_then(|p| p.no_new_deployments);
         let site_first = self.sites.get(site as usize).and_then(|s| s.first_scan);
-        let breach_candidate = nnd.is_some_and(|n| f.ts > n) && site_first.is_some_and(|s| s < f.ts);
+        let breach_candidate =
+            nnd.is_some_and(|n| f.ts > n) && site_first.is_some_and(|s| s < f.ts);
         self.devs.push(Dev {
             site,
             agent,
@@ -570,7 +586,11 @@ impl Ledger {
                 v
             }
         };
-        let site_id = self.sites.get(dev.site as usize).map(|s| s.id.as_str()).unwrap_or("");
+        let site_id = self
+            .sites
+            .get(dev.site as usize)
+            .map(|s| s.id.as_str())
+            .unwrap_or("");
         let site_reg = self.reg.sites.get(site_id);
         let scope_ok = self
             .reg
@@ -611,10 +631,13 @@ impl Ledger {
 
     pub(crate) fn excepted(&self, d: &Dev, at: Ts) -> Option<&str> {
         let site = self.sites.get(d.site as usize)?;
-        self.exceptions_by_site.get(&site.id)?.iter().find_map(|id| {
-            let e = self.reg.exceptions.get(id)?;
-            (e.covers(&site.id, &d.key) && e.active_at(at)).then_some(id.as_str())
-        })
+        self.exceptions_by_site
+            .get(&site.id)?
+            .iter()
+            .find_map(|id| {
+                let e = self.reg.exceptions.get(id)?;
+                (e.covers(&site.id, &d.key) && e.active_at(at)).then_some(id.as_str())
+            })
     }
 
     fn refresh(&mut self, d: u32, at: Ts, by: &str, note: &str) {

@@ -18,7 +18,10 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match dispatch(&cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -31,7 +34,9 @@ fn main() -> ExitCode {
 fn dispatch(c: &Command) -> anyhow::Result<()> {
     match c {
         Command::Run { config, once } => {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(commands::run(config, *once))
         }
         Command::Report(a) => commands::report(a),

@@ -89,8 +89,11 @@ fn sites(e: &mut Estate) {
         .enumerate()
         .map(|(i, s)| (s, format!("site-{:04}", i + 1)))
         .collect();
-    let mut agent_ids: Vec<(String, String)> =
-        e.agents.iter().map(|a| (a.site_id.clone(), a.agent.clone())).collect();
+    let mut agent_ids: Vec<(String, String)> = e
+        .agents
+        .iter()
+        .map(|a| (a.site_id.clone(), a.agent.clone()))
+        .collect();
     agent_ids.sort();
     agent_ids.dedup();
     let agent: BTreeMap<(String, String), String> = agent_ids
@@ -148,7 +151,9 @@ fn sites(e: &mut Estate) {
     // Warnings are free text naming sites: keep only their count.
     let n = e.warnings.len();
     if n > 0 {
-        e.warnings = vec![format!("{n} input(s) could not be applied (details withheld: sites redacted)")];
+        e.warnings = vec![format!(
+            "{n} input(s) could not be applied (details withheld: sites redacted)"
+        )];
     }
 }
 
@@ -160,7 +165,11 @@ mod tests {
     fn parses_the_flag() {
         assert_eq!(
             Redact::parse("sites, serials"),
-            Ok(Redact { sites: true, ips: false, serials: true })
+            Ok(Redact {
+                sites: true,
+                ips: false,
+                serials: true
+            })
         );
         assert!(Redact::parse("names").is_err());
         assert!(!Redact::parse("").unwrap().any());

@@ -7,11 +7,13 @@
 //! ledger, so a test comparing the two checks the ledger.
 
 use camaudit_protocol::mac::Mac;
-use camaudit_protocol::record::{Access, Attribution, AuthUsed, Confidence, Device, Evidence, Method, Policy, Reported, Summary};
+use camaudit_protocol::record::{
+    Access, Attribution, AuthUsed, Confidence, Device, Evidence, Method, Policy, Reported, Summary,
+};
 
 use crate::payload::{
-    AgentState, DEVICE_SCHEMA, DeviceMessage, EVENT_SCHEMA, Envelope, EventMessage, EventType, InventoryCounts,
-    Presence, STATUS_SCHEMA, StatusMessage, Trigger, key_digest,
+    AgentState, DEVICE_SCHEMA, DeviceMessage, EVENT_SCHEMA, Envelope, EventMessage, EventType,
+    InventoryCounts, Presence, STATUS_SCHEMA, StatusMessage, Trigger, key_digest,
 };
 use crate::programme::{Action, Change, Claim, Exception, Lens, Programme, Scope, Step, Target};
 use crate::state::Status;
@@ -28,12 +30,21 @@ pub enum Fate {
     Scheduled(u32),
     /// Claimed removed before the scan of week `r` and gone from it; `staged` adds isolated and
     /// scheduled claims on the two weeks before.
-    Removed { r: u32, staged: bool },
-    Disposed { r: u32, d: u32 },
+    Removed {
+        r: u32,
+        staged: bool,
+    },
+    Disposed {
+        r: u32,
+        d: u32,
+    },
     /// Gone from week `r` with no claim.
     Vanished(u32),
     /// Removed on week `r`, back on week `b`.
-    Regressed { r: u32, b: u32 },
+    Regressed {
+        r: u32,
+        b: u32,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -94,21 +105,65 @@ impl Rng {
 }
 
 /// `(maker, brand, oui, model, lists)`; `None` maker: unidentified.
-const MAKERS: [(Option<&str>, &str, &str, &str, &[&str]); 7] = [
-    (Some("Hikvision"), "Hikvision", "44:19:b6", "DS-2CD2042WD-I", &["us-ndaa-889", "uk-nil"]),
-    (Some("Hikvision"), "LTS", "44:19:b6", "CMIP3042W-28M", &["us-ndaa-889", "uk-nil"]),
-    (Some("Dahua"), "Dahua", "3c:ef:8c", "IPC-HFW2431S", &["us-ndaa-889", "uk-nil"]),
-    (Some("Dahua"), "Lorex", "3c:ef:8c", "LNB4321", &["us-ndaa-889", "uk-nil"]),
-    (Some("Uniview"), "Uniview", "24:28:fd", "IPC2122LR3", &["uk-nil"]),
+type MakerRow = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+const MAKERS: [MakerRow; 7] = [
+    (
+        Some("Hikvision"),
+        "Hikvision",
+        "44:19:b6",
+        "DS-2CD2042WD-I",
+        &["us-ndaa-889", "uk-nil"],
+    ),
+    (
+        Some("Hikvision"),
+        "LTS",
+        "44:19:b6",
+        "CMIP3042W-28M",
+        &["us-ndaa-889", "uk-nil"],
+    ),
+    (
+        Some("Dahua"),
+        "Dahua",
+        "3c:ef:8c",
+        "IPC-HFW2431S",
+        &["us-ndaa-889", "uk-nil"],
+    ),
+    (
+        Some("Dahua"),
+        "Lorex",
+        "3c:ef:8c",
+        "LNB4321",
+        &["us-ndaa-889", "uk-nil"],
+    ),
+    (
+        Some("Uniview"),
+        "Uniview",
+        "24:28:fd",
+        "IPC2122LR3",
+        &["uk-nil"],
+    ),
     (Some("Axis"), "Axis", "00:40:8c", "P1448-LE", &[]),
     (None, "", "00:1a:2b", "IPCAM", &[]),
 ];
 
 fn record(site_no: usize, dev_no: usize, n: usize, maker_i: usize, start: Ts) -> Device {
     let (maker, brand, oui, model, lists) = MAKERS.get(maker_i).copied().unwrap_or(MAKERS[6]);
-    let mac_s = format!("{oui}:{:02x}:{:02x}:{:02x}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+    let mac_s = format!(
+        "{oui}:{:02x}:{:02x}:{:02x}",
+        (n >> 16) & 0xff,
+        (n >> 8) & 0xff,
+        n & 0xff
+    );
     let mac = Mac::parse(&mac_s).ok();
-    let key = mac.as_ref().map_or_else(|| format!("dev-{site_no}-{dev_no}"), Mac::key);
+    let key = mac
+        .as_ref()
+        .map_or_else(|| format!("dev-{site_no}-{dev_no}"), Mac::key);
     let ip = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
     let mut evidence = vec![Evidence {
         signal: "mac-oui".into(),
@@ -129,7 +184,9 @@ fn record(site_no: usize, dev_no: usize, n: usize, maker_i: usize, start: Ts) ->
         ip: ip.clone(),
         mac,
         mac_source: Some("onvif".into()),
-        endpoint: Some(format!("urn:uuid:00000000-0000-4000-8000-{site_no:06x}{dev_no:06x}")),
+        endpoint: Some(format!(
+            "urn:uuid:00000000-0000-4000-8000-{site_no:06x}{dev_no:06x}"
+        )),
         xaddrs: vec![format!("http://{ip}/onvif/device_service")],
         discovered_by: vec![Method::WsDiscovery],
         reported: Reported {
@@ -144,7 +201,13 @@ fn record(site_no: usize, dev_no: usize, n: usize, maker_i: usize, start: Ts) ->
             maker: maker.map(str::to_owned),
             brand: Some(brand.to_owned()).filter(|b| !b.is_empty()),
             rebrand: maker.is_some_and(|m| m != brand),
-            confidence: maker.map(|_| if maker_i % 2 == 0 { Confidence::High } else { Confidence::Medium }),
+            confidence: maker.map(|_| {
+                if maker_i.is_multiple_of(2) {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                }
+            }),
             evidence,
         },
         policy: Policy {
@@ -152,7 +215,11 @@ fn record(site_no: usize, dev_no: usize, n: usize, maker_i: usize, start: Ts) ->
             lists: lists.iter().map(|s| (*s).to_owned()).collect(),
         },
         access: Access {
-            auth: if maker_i == 6 { AuthUsed::Failed } else { AuthUsed::WsSecurity },
+            auth: if maker_i == 6 {
+                AuthUsed::Failed
+            } else {
+                AuthUsed::WsSecurity
+            },
             errors: vec![],
         },
         first_seen: start.rfc3339(),
@@ -184,16 +251,35 @@ pub fn plan(sites: usize, per_site: usize, weeks: u32, seed: u64) -> Fleet {
                     0 => Fate::Untouched,
                     1 => Fate::Isolated(r),
                     2 => Fate::Scheduled(r),
-                    3 => Fate::Removed { r: r.max(3), staged: true },
-                    4 => Fate::Disposed { r, d: (r + 2 + rng.below(3) as u32).min(last) },
+                    3 => Fate::Removed {
+                        r: r.max(3),
+                        staged: true,
+                    },
+                    4 => Fate::Disposed {
+                        r,
+                        d: (r + 2 + rng.below(3) as u32).min(last),
+                    },
                     5 => Fate::Vanished(r),
-                    6 => Fate::Regressed { r, b: (r + 3 + rng.below(2) as u32).min(last) },
+                    6 => Fate::Regressed {
+                        r,
+                        b: (r + 3 + rng.below(2) as u32).min(last),
+                    },
                     _ => Fate::Removed { r, staged: false },
                 }
             };
             // A few restricted devices are new installs after the no-new-deployments date.
-            let appears = if in_programme && fate == Fate::Untouched && rng.below(10) == 0 { nnd + 1 } else { 0 };
-            devices.push(SimDevice { key: rec.key.clone(), record: rec, in_programme, fate, appears });
+            let appears = if in_programme && fate == Fate::Untouched && rng.below(10) == 0 {
+                nnd + 1
+            } else {
+                0
+            };
+            devices.push(SimDevice {
+                key: rec.key.clone(),
+                record: rec,
+                in_programme,
+                fate,
+                appears,
+            });
         }
         out.push(SimSite {
             site: format!("site-{s:05}"),
@@ -202,7 +288,12 @@ pub fn plan(sites: usize, per_site: usize, weeks: u32, seed: u64) -> Fleet {
             exception,
         });
     }
-    Fleet { start, weeks, sites: out, no_new_deployments_week: nnd }
+    Fleet {
+        start,
+        weeks,
+        sites: out,
+        no_new_deployments_week: nnd,
+    }
 }
 
 impl Fleet {
@@ -245,8 +336,14 @@ impl Fleet {
                 deadline: self.week(self.weeks + 8),
                 no_new_deployments: Some(self.week(self.no_new_deployments_week)),
                 targets: vec![
-                    Target { date: self.week(self.weeks / 2), pct: 30 },
-                    Target { date: self.week(self.weeks + 8), pct: 100 },
+                    Target {
+                        date: self.week(self.weeks / 2),
+                        pct: 30,
+                    },
+                    Target {
+                        date: self.week(self.weeks + 8),
+                        pct: 100,
+                    },
                 ],
                 scope: Scope::default(),
             }),
@@ -316,8 +413,20 @@ impl Fleet {
         }
         Some(match d.fate {
             Fate::Untouched => Status::Identified,
-            Fate::Isolated(a) => if w >= a { Status::Isolated } else { Status::Identified },
-            Fate::Scheduled(a) => if w >= a { Status::Scheduled } else { Status::Identified },
+            Fate::Isolated(a) => {
+                if w >= a {
+                    Status::Isolated
+                } else {
+                    Status::Identified
+                }
+            }
+            Fate::Scheduled(a) => {
+                if w >= a {
+                    Status::Scheduled
+                } else {
+                    Status::Identified
+                }
+            }
             Fate::Removed { r, staged } => match w {
                 w if w + 2 == r && staged => Status::Isolated,
                 w if w + 1 == r && staged => Status::Scheduled,
@@ -332,7 +441,13 @@ impl Fleet {
                 _ => Status::Disposed,
             },
             // Lost by the agent on the second missed scan.
-            Fate::Vanished(r) => if w > r { Status::NotSeen } else { Status::Identified },
+            Fate::Vanished(r) => {
+                if w > r {
+                    Status::NotSeen
+                } else {
+                    Status::Identified
+                }
+            }
             Fate::Regressed { r, b } => match w {
                 w if w < r => Status::Identified,
                 w if w == r => Status::Removed,
@@ -405,7 +520,10 @@ impl SimAgent {
 
     fn envelope(&mut self, schema: &str, ts: Ts) -> Envelope {
         self.seq += 1;
-        let salt = self.site.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let salt = self
+            .site
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         Envelope {
             schema: schema.into(),
             msg_id: uuid_v7(ts.0 * 1000, salt ^ self.seq.wrapping_mul(0x1000_0001)),
@@ -424,8 +542,14 @@ impl SimAgent {
     fn counts(&self) -> InventoryCounts {
         let mut c = InventoryCounts::default();
         for (present, _, _, d) in self.inventory.values() {
-            if *present { c.present += 1 } else { c.absent += 1 }
-            if d.policy.restricted { c.restricted += 1 }
+            if *present {
+                c.present += 1
+            } else {
+                c.absent += 1
+            }
+            if d.policy.restricted {
+                c.restricted += 1
+            }
         }
         c.digest = key_digest(self.inventory.keys().map(String::as_str));
         c
@@ -442,13 +566,27 @@ impl SimAgent {
             inventory,
             degraded: false,
         };
-        Message { topic: self.topic("status"), payload: serde_json::to_vec(&m).unwrap_or_default(), retain: true }
+        Message {
+            topic: self.topic("status"),
+            payload: serde_json::to_vec(&m).unwrap_or_default(),
+            retain: true,
+        }
     }
 
-    fn event(&mut self, kind: EventType, scan_id: &str, ts: Ts, fill: impl FnOnce(&mut EventMessage)) -> Message {
+    fn event(
+        &mut self,
+        kind: EventType,
+        scan_id: &str,
+        ts: Ts,
+        fill: impl FnOnce(&mut EventMessage),
+    ) -> Message {
         let mut e = EventMessage::new(self.envelope(EVENT_SCHEMA, ts), kind, scan_id);
         fill(&mut e);
-        Message { topic: self.topic(&format!("event/{}", kind.as_str())), payload: serde_json::to_vec(&e).unwrap_or_default(), retain: false }
+        Message {
+            topic: self.topic(&format!("event/{}", kind.as_str())),
+            payload: serde_json::to_vec(&e).unwrap_or_default(),
+            retain: false,
+        }
     }
 
     fn device(&mut self, key: &str, ts: Ts) -> Option<Message> {
@@ -456,10 +594,18 @@ impl SimAgent {
         let m = DeviceMessage {
             envelope: self.envelope(DEVICE_SCHEMA, ts),
             device: d,
-            state: if present { Presence::Present } else { Presence::Absent },
+            state: if present {
+                Presence::Present
+            } else {
+                Presence::Absent
+            },
             scan_id,
         };
-        Some(Message { topic: self.topic(&format!("device/{key}")), payload: serde_json::to_vec(&m).unwrap_or_default(), retain: true })
+        Some(Message {
+            topic: self.topic(&format!("device/{key}")),
+            payload: serde_json::to_vec(&m).unwrap_or_default(),
+            retain: true,
+        })
     }
 
     /// Everything the agent publishes for one full scan of the devices `seen`, started at
@@ -467,9 +613,12 @@ impl SimAgent {
     pub fn scan(&mut self, at: Ts, seen: &[&Device]) -> Vec<Message> {
         let scan_id = uuid_v7(at.0 * 1000, self.seq + 77);
         let finished = Ts(at.0 + 600);
-        let mut out = vec![self.event(EventType::ScanStarted, &scan_id, at, |m| m.trigger = Some(Trigger::Schedule))];
+        let mut out = vec![self.event(EventType::ScanStarted, &scan_id, at, |m| {
+            m.trigger = Some(Trigger::Schedule)
+        })];
         let mut t = Ts(at.0 + 60);
-        let seen_keys: std::collections::BTreeSet<&str> = seen.iter().map(|d| d.key.as_str()).collect();
+        let seen_keys: std::collections::BTreeSet<&str> =
+            seen.iter().map(|d| d.key.as_str()).collect();
         for d in seen {
             let mut rec = (*d).clone();
             rec.last_seen = t.rfc3339();
@@ -479,23 +628,35 @@ impl SimAgent {
             } else {
                 rec.first_seen = t.rfc3339();
             }
-            self.inventory.insert(d.key.clone(), (true, 0, scan_id.clone(), rec.clone()));
+            self.inventory
+                .insert(d.key.clone(), (true, 0, scan_id.clone(), rec.clone()));
             match known {
                 None => out.push(self.event(EventType::DeviceNew, &scan_id, t, |m| {
                     m.key = Some(rec.key.clone());
                     m.device = Some(Box::new(rec.clone()));
                 })),
-                Some((false, ..)) => out.push(self.event(EventType::DeviceChanged, &scan_id, t, |m| {
-                    m.key = Some(rec.key.clone());
-                    m.device = Some(Box::new(rec.clone()));
-                    m.changes = vec![crate::payload::FieldChange { field: "state".into(), old: Some("absent".into()), new: Some("present".into()) }];
-                })),
+                Some((false, ..)) => {
+                    out.push(self.event(EventType::DeviceChanged, &scan_id, t, |m| {
+                        m.key = Some(rec.key.clone());
+                        m.device = Some(Box::new(rec.clone()));
+                        m.changes = vec![crate::payload::FieldChange {
+                            field: "state".into(),
+                            old: Some("absent".into()),
+                            new: Some("present".into()),
+                        }];
+                    }))
+                }
                 Some(_) => {}
             }
             out.extend(self.device(&d.key, t));
             t = Ts(t.0 + 1);
         }
-        let missed: Vec<String> = self.inventory.keys().filter(|k| !seen_keys.contains(k.as_str())).cloned().collect();
+        let missed: Vec<String> = self
+            .inventory
+            .keys()
+            .filter(|k| !seen_keys.contains(k.as_str()))
+            .cloned()
+            .collect();
         for k in missed {
             let lost = match self.inventory.get_mut(&k) {
                 Some(e) => {
@@ -520,13 +681,15 @@ impl SimAgent {
         }
         let summary = Summary::of(&seen.iter().map(|d| (*d).clone()).collect::<Vec<_>>());
         let counts = self.counts();
-        out.push(self.event(EventType::ScanFinished, &scan_id, finished, |m| {
-            m.trigger = Some(Trigger::Schedule);
-            m.summary = Some(summary);
-            m.inventory = Some(counts);
-            m.started_at = Some(at.rfc3339());
-            m.finished_at = Some(finished.rfc3339());
-        }));
+        out.push(
+            self.event(EventType::ScanFinished, &scan_id, finished, |m| {
+                m.trigger = Some(Trigger::Schedule);
+                m.summary = Some(summary);
+                m.inventory = Some(counts);
+                m.started_at = Some(at.rfc3339());
+                m.finished_at = Some(finished.rfc3339());
+            }),
+        );
         out
     }
 }
@@ -534,7 +697,11 @@ impl SimAgent {
 /// Every message of the whole simulation, site by site and week by week, as
 /// `(week, messages)`: a status at boot, then each week's scan.
 pub fn messages(fleet: &Fleet, prefix: &str) -> Vec<(u32, Vec<Message>)> {
-    let mut agents: Vec<SimAgent> = fleet.sites.iter().map(|s| SimAgent::new(prefix, s, fleet.start)).collect();
+    let mut agents: Vec<SimAgent> = fleet
+        .sites
+        .iter()
+        .map(|s| SimAgent::new(prefix, s, fleet.start))
+        .collect();
     let mut out = Vec::new();
     for w in 0..fleet.weeks {
         let mut week = Vec::new();
@@ -542,7 +709,12 @@ pub fn messages(fleet: &Fleet, prefix: &str) -> Vec<(u32, Vec<Message>)> {
             if w == 0 {
                 week.push(a.status(fleet.start));
             }
-            let seen: Vec<&Device> = s.devices.iter().filter(|d| d.present(w)).map(|d| &d.record).collect();
+            let seen: Vec<&Device> = s
+                .devices
+                .iter()
+                .filter(|d| d.present(w))
+                .map(|d| &d.record)
+                .collect();
             week.extend(a.scan(fleet.scan_at(w), &seen));
             week.push(a.status(Ts(fleet.scan_at(w).0 + 601)));
         }

@@ -106,8 +106,8 @@ pub struct Track {
 impl Track {
     /// The device answered scan `scan_id` at `at`.
     pub fn observe(&mut self, at: Ts, scan_id: &str) {
-        let finished = self.verified_at.is_some()
-            || matches!(self.claim, Some((Claim::Disposed, _)));
+        let finished =
+            self.verified_at.is_some() || matches!(self.claim, Some((Claim::Disposed, _)));
         if finished {
             self.regressed_at = Some(at);
             self.verified_at = None;
@@ -178,7 +178,9 @@ impl Track {
         };
         if current == Status::Regressed {
             return if claim == Claim::Disposed {
-                not_allowed("it was seen again after removal; record isolated, scheduled or removed first")
+                not_allowed(
+                    "it was seen again after removal; record isolated, scheduled or removed first",
+                )
             } else {
                 Ok(())
             };

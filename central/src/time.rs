@@ -128,7 +128,10 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(Ts::parse(input), Ok(Ts(want)), "{input}");
         }
-        assert_eq!(Ts::parse_end_of_day("2026-11-29"), Ok(Ts(1_795_910_400 + DAY - 1)));
+        assert_eq!(
+            Ts::parse_end_of_day("2026-11-29"),
+            Ok(Ts(1_795_910_400 + DAY - 1))
+        );
         assert_eq!(
             Ts::parse_end_of_day("2026-11-29T06:00:00Z"),
             Ok(Ts(1_795_932_000))

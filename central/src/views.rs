@@ -48,13 +48,20 @@ pub fn estate(l: &Ledger) -> Estate {
 }
 
 fn site_id(l: &Ledger, d: &Dev) -> String {
-    l.sites.get(d.site as usize).map(|s| s.id.clone()).unwrap_or_default()
+    l.sites
+        .get(d.site as usize)
+        .map(|s| s.id.clone())
+        .unwrap_or_default()
 }
 
 fn device_row(l: &Ledger, d: &Dev) -> DeviceRow {
     let r = &d.record;
     let site = site_id(l, d);
-    let agent = l.agents.get(d.agent as usize).map(|a| a.name.clone()).unwrap_or_default();
+    let agent = l
+        .agents
+        .get(d.agent as usize)
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
     let breach = d.breach_candidate && d.in_scope;
     DeviceRow {
         contract: l.reg.contract_for(&site, &d.key).cloned(),
@@ -72,7 +79,10 @@ fn device_row(l: &Ledger, d: &Dev) -> DeviceRow {
         model: r.reported.model.clone(),
         firmware: r.reported.firmware.clone(),
         serial: r.reported.serial.clone(),
-        confidence: r.attribution.confidence.map(|c| format!("{c:?}").to_lowercase()),
+        confidence: r
+            .attribution
+            .confidence
+            .map(|c| format!("{c:?}").to_lowercase()),
         lists: r.policy.lists.clone(),
         restricted_under: Lens::ALL
             .iter()
@@ -87,7 +97,11 @@ fn device_row(l: &Ledger, d: &Dev) -> DeviceRow {
         first_seen: d.first_seen,
         last_seen: d.track.last_seen,
         scan_id: d.scan_id.clone(),
-        discovered_by: r.discovered_by.iter().map(|m| m.as_str().to_owned()).collect(),
+        discovered_by: r
+            .discovered_by
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect(),
         auth: r.access.auth.as_str().to_owned(),
         breach,
         evidence: r.attribution.evidence.clone(),
@@ -111,14 +125,23 @@ fn agents(l: &Ledger) -> Vec<AgentRow> {
                 .collect();
             let completeness = match &a.inventory {
                 None => "unknown",
-                Some(inv) if inv.total() == held.len() && inv.digest == key_digest(held.iter().copied()) => "complete",
+                Some(inv)
+                    if inv.total() == held.len()
+                        && inv.digest == key_digest(held.iter().copied()) =>
+                {
+                    "complete"
+                }
                 Some(_) => "incomplete",
             };
             let silent = a
                 .last_heard
                 .is_none_or(|h| h.0 < as_at.0 - l.opts.silent_days * DAY);
             AgentRow {
-                site_id: l.sites.get(a.site as usize).map(|s| s.id.clone()).unwrap_or_default(),
+                site_id: l
+                    .sites
+                    .get(a.site as usize)
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default(),
                 agent: a.name.clone(),
                 state: match a.state {
                     Some(AgentState::Online) => "online".into(),
@@ -147,7 +170,11 @@ fn sites(l: &Ledger, agents: &[AgentRow]) -> Vec<SiteRow> {
         .iter()
         .map(|s| {
             let reg = l.reg.sites.get(&s.id);
-            let devs: Vec<&Dev> = s.devices.iter().filter_map(|&d| l.devs.get(d as usize)).collect();
+            let devs: Vec<&Dev> = s
+                .devices
+                .iter()
+                .filter_map(|&d| l.devs.get(d as usize))
+                .collect();
             let present: Vec<&&Dev> = devs.iter().filter(|d| d.track.present).collect();
             let mut makers: BTreeMap<&str, u32> = BTreeMap::new();
             for d in &present {
@@ -164,7 +191,10 @@ fn sites(l: &Ledger, agents: &[AgentRow]) -> Vec<SiteRow> {
             let restricted = devs.iter().filter(|d| d.in_scope).count() as u32;
             let site_agents: Vec<&AgentRow> = agents.iter().filter(|a| a.site_id == s.id).collect();
             let silent = !site_agents.is_empty() && site_agents.iter().all(|a| a.silent);
-            let breaches = devs.iter().filter(|d| d.breach_candidate && d.in_scope).count() as u32;
+            let breaches = devs
+                .iter()
+                .filter(|d| d.breach_candidate && d.in_scope)
+                .count() as u32;
             let site_deadline = reg.and_then(|r| r.deadline).or(deadline);
             let band = match (s.last_scan, restricted, remaining) {
                 (None, _, _) => "unknown",
@@ -177,7 +207,9 @@ fn sites(l: &Ledger, agents: &[AgentRow]) -> Vec<SiteRow> {
             let overdue = site_deadline.is_some_and(|d| d < as_at);
             let rag = if s.last_scan.is_none() {
                 "grey"
-            } else if remaining > 0 && (overdue || c(Status::Regressed) > 0 || breaches > 0 || silent) {
+            } else if remaining > 0
+                && (overdue || c(Status::Regressed) > 0 || breaches > 0 || silent)
+            {
                 "red"
             } else if remaining > 0 || silent {
                 "amber"
@@ -197,13 +229,27 @@ fn sites(l: &Ledger, agents: &[AgentRow]) -> Vec<SiteRow> {
                 in_scope: l.reg.programme.as_ref().is_none_or(|p| p.scope.covers(reg)),
                 agents_expected: reg.map_or(0, |r| r.expected_agents),
                 agents_seen: site_agents.len() as u32,
-                agents_online: site_agents.iter().filter(|a| !a.silent && a.state != "offline").count() as u32,
+                agents_online: site_agents
+                    .iter()
+                    .filter(|a| !a.silent && a.state != "offline")
+                    .count() as u32,
                 last_scan: s.last_scan,
                 cameras: present.len() as u32,
                 restricted,
-                top_makers: top.iter().take(3).map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(", "),
-                rebrands: present.iter().filter(|d| d.record.attribution.rebrand).count() as u32,
-                unidentified: present.iter().filter(|d| d.record.attribution.maker.is_none()).count() as u32,
+                top_makers: top
+                    .iter()
+                    .take(3)
+                    .map(|(m, n)| format!("{m} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                rebrands: present
+                    .iter()
+                    .filter(|d| d.record.attribution.rebrand)
+                    .count() as u32,
+                unidentified: present
+                    .iter()
+                    .filter(|d| d.record.attribution.maker.is_none())
+                    .count() as u32,
                 in_progress,
                 done,
                 remaining,
@@ -229,7 +275,12 @@ fn makers(l: &Ledger) -> Vec<MakerRow> {
     }
     let mut by: BTreeMap<String, Acc> = BTreeMap::new();
     for d in l.devs.iter().filter(|d| d.track.present) {
-        let maker = d.record.attribution.maker.clone().unwrap_or_else(|| "(unidentified)".into());
+        let maker = d
+            .record
+            .attribution
+            .maker
+            .clone()
+            .unwrap_or_else(|| "(unidentified)".into());
         let a = by.entry(maker.clone()).or_insert_with(|| Acc {
             devices: 0,
             sites: BTreeSet::new(),
@@ -242,7 +293,12 @@ fn makers(l: &Ledger) -> Vec<MakerRow> {
         if d.record.attribution.rebrand {
             a.rebrands += 1;
         }
-        let brand = d.record.attribution.brand.clone().unwrap_or_else(|| maker.clone());
+        let brand = d
+            .record
+            .attribution
+            .brand
+            .clone()
+            .unwrap_or_else(|| maker.clone());
         *a.brands.entry(brand).or_insert(0) += 1;
         for i in 0..2 {
             if let (Some(x), Some(y)) = (a.restricted.get_mut(i), d.restricted.get(i)) {
@@ -293,13 +349,11 @@ fn exceptions(l: &Ledger) -> Vec<ExceptionRow> {
             } else {
                 "expired"
             };
-            let present = site_devs
-                .get(x.site_id.as_str())
-                .map_or(0, |v| {
-                    v.iter()
-                        .filter(|d| d.in_scope && d.track.present && e.covers(&x.site_id, &d.key))
-                        .count()
-                }) as u32;
+            let present = site_devs.get(x.site_id.as_str()).map_or(0, |v| {
+                v.iter()
+                    .filter(|d| d.in_scope && d.track.present && e.covers(&x.site_id, &d.key))
+                    .count()
+            }) as u32;
             let review_by = e
                 .renewals
                 .iter()
@@ -348,11 +402,19 @@ fn changes(l: &Ledger, devices: &[DeviceRow], agents: &[AgentRow]) -> Changes {
             c.new_restricted.push(row(d, d.first_seen, note));
         }
         if d.status == Some(Status::Regressed) {
-            let verified = d.history.iter().rev().find(|t| t.status.done()).map(|t| t.at.date());
+            let verified = d
+                .history
+                .iter()
+                .rev()
+                .find(|t| t.status.done())
+                .map(|t| t.at.date());
             c.regressions.push(row(
                 d,
                 d.status_since.unwrap_or(d.first_seen),
-                format!("removal verified on {}; seen again", verified.unwrap_or_default()),
+                format!(
+                    "removal verified on {}; seen again",
+                    verified.unwrap_or_default()
+                ),
             ));
         }
         if d.status == Some(Status::NotSeen) {
@@ -363,7 +425,11 @@ fn changes(l: &Ledger, devices: &[DeviceRow], agents: &[AgentRow]) -> Changes {
             ));
         }
     }
-    for list in [&mut c.new_restricted, &mut c.regressions, &mut c.disappearances] {
+    for list in [
+        &mut c.new_restricted,
+        &mut c.regressions,
+        &mut c.disappearances,
+    ] {
         list.sort_by(|a, b| b.at.cmp(&a.at).then(a.site_id.cmp(&b.site_id)));
     }
     c.silent_agents = agents.iter().filter(|a| a.silent).cloned().collect();
@@ -377,7 +443,13 @@ fn coverage(l: &Ledger, sites: &[SiteRow], agents: &[AgentRow]) -> Coverage {
         silent_days: l.opts.silent_days,
         ..Coverage::default()
     };
-    let mut ages: [(&str, u32); 5] = [("< 1 day", 0), ("1–7 days", 0), ("7–30 days", 0), ("> 30 days", 0), ("never", 0)];
+    let mut ages: [(&str, u32); 5] = [
+        ("< 1 day", 0),
+        ("1–7 days", 0),
+        ("7–30 days", 0),
+        ("> 30 days", 0),
+        ("never", 0),
+    ];
     for s in sites {
         if s.registered {
             c.sites_registered += 1;
@@ -399,13 +471,16 @@ fn coverage(l: &Ledger, sites: &[SiteRow], agents: &[AgentRow]) -> Coverage {
         if let Some(a) = ages.get_mut(slot) {
             a.1 += 1;
         }
-        if s.last_scan.is_some_and(|t| as_at.0 - t.0 < l.opts.fresh_days * DAY) {
+        if s.last_scan
+            .is_some_and(|t| as_at.0 - t.0 < l.opts.fresh_days * DAY)
+        {
             c.sites_scanned_fresh += 1;
         }
         if s.last_scan.is_none() {
             c.sites_never_scanned.push(s.site_id.clone());
         }
-        let site_agents: Vec<&AgentRow> = agents.iter().filter(|a| a.site_id == s.site_id).collect();
+        let site_agents: Vec<&AgentRow> =
+            agents.iter().filter(|a| a.site_id == s.site_id).collect();
         if !site_agents.is_empty() && site_agents.iter().all(|a| a.silent) {
             c.sites_silent.push(s.site_id.clone());
         }
@@ -457,11 +532,16 @@ fn tiles(
         .iter()
         .filter(|e| e.state == "active" && e.expires_at.0 - as_at.0 <= 30 * DAY)
         .count() as u32;
-    let known_sites = coverage.sites_registered.max(l.sites.len() as u32 - coverage.unregistered_sites.len() as u32);
+    let known_sites = coverage
+        .sites_registered
+        .max(l.sites.len() as u32 - coverage.unregistered_sites.len() as u32);
     t.sites_registered = coverage.sites_registered;
     t.sites_reporting = coverage.sites_scanned_fresh;
     t.sites_silent = coverage.sites_silent.len() as u32;
-    t.coverage_pct = burndown::pct(coverage.sites_scanned_fresh, known_sites.max(l.sites.len() as u32));
+    t.coverage_pct = burndown::pct(
+        coverage.sites_scanned_fresh,
+        known_sites.max(l.sites.len() as u32),
+    );
     t.days_to_deadline = projection.and_then(|p| p.days_to_deadline);
     t.projected_completion = projection.and_then(|p| p.projected_completion);
     t.verdict = projection.map_or("no data", |p| p.verdict).to_owned();

@@ -7,9 +7,9 @@ use camaudit_central::ingest::parse::{self, Parsed};
 use camaudit_central::ledger::Options;
 use camaudit_central::sim::{self, Fleet};
 use camaudit_central::state::Status;
+use camaudit_central::store::Store;
 use camaudit_central::store::conformance::TempDir;
 use camaudit_central::store::sqlite::SqliteStore;
-use camaudit_central::store::Store;
 use camaudit_central::time::Ts;
 
 fn facts(fleet: &Fleet) -> Vec<Fact> {
@@ -37,7 +37,11 @@ fn store(dir: &TempDir, name: &str, fleet: &Fleet, facts: &[Fact]) -> SqliteStor
 }
 
 fn named(c: &[u32; 9]) -> Vec<(&'static str, u32)> {
-    Status::ALL.iter().map(|s| (s.as_str(), c[s.index()])).filter(|(_, n)| *n > 0).collect()
+    Status::ALL
+        .iter()
+        .map(|s| (s.as_str(), c[s.index()]))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 #[test]
@@ -50,23 +54,52 @@ fn burn_down_matches_the_plan_and_time_travel_matches_replay() {
     let full = camaudit_central::build(&mut s, Options::new(end)).unwrap();
     // Every fate occurs, so every rule is exercised.
     let last = fleet.expected(fleet.weeks - 1);
-    for st in [Status::Identified, Status::Isolated, Status::Verified, Status::Disposed, Status::NotSeen, Status::Regressed] {
-        assert!(last[st.index()] > 0, "the plan has no {st:?}: {:?}", named(&last));
+    for st in [
+        Status::Identified,
+        Status::Isolated,
+        Status::Verified,
+        Status::Disposed,
+        Status::NotSeen,
+        Status::Regressed,
+    ] {
+        assert!(
+            last[st.index()] > 0,
+            "the plan has no {st:?}: {:?}",
+            named(&last)
+        );
     }
     for w in 0..fleet.weeks {
         let at = fleet.end_of(w);
         let point = camaudit_central::burndown::at(&full.series, at).unwrap();
-        assert_eq!(point.at, at, "week {w}: the series has a point at the end of the day");
-        assert_eq!(named(&point.counts), named(&fleet.expected(w)), "week {w}: burn-down vs plan");
+        assert_eq!(
+            point.at, at,
+            "week {w}: the series has a point at the end of the day"
+        );
+        assert_eq!(
+            named(&point.counts),
+            named(&fleet.expected(w)),
+            "week {w}: burn-down vs plan"
+        );
         let then = camaudit_central::build(&mut s, Options::new(at)).unwrap();
         let last = then.series.last().unwrap();
-        assert_eq!(last.counts, point.counts, "week {w}: as-at report vs the full series");
-        assert_eq!(last.verified_total, point.verified_total, "week {w}: verified so far");
+        assert_eq!(
+            last.counts, point.counts,
+            "week {w}: as-at report vs the full series"
+        );
+        assert_eq!(
+            last.verified_total, point.verified_total,
+            "week {w}: verified so far"
+        );
     }
     assert!(full.warnings.is_empty(), "{:?}", full.warnings);
     // Breaches: devices first seen after the no-new-deployments date, at sites scanned before.
     let breaches = full.devices.iter().filter(|d| d.breach).count();
-    let planned = fleet.sites.iter().flat_map(|s| &s.devices).filter(|d| d.appears > 0).count();
+    let planned = fleet
+        .sites
+        .iter()
+        .flat_map(|s| &s.devices)
+        .filter(|d| d.appears > 0)
+        .count();
     assert_eq!(breaches, planned);
     assert!(planned > 0);
 }
@@ -91,7 +124,9 @@ fn duplicates_and_arrival_order_change_nothing() {
     assert_eq!(dup, all.len().div_ceil(3));
     assert_eq!(b.fact_count().unwrap(), all.len() as u64);
     let end = fleet.end_of(fleet.weeks - 1);
-    let ea = serde_json::to_value(camaudit_central::build(&mut a, Options::new(end)).unwrap()).unwrap();
-    let eb = serde_json::to_value(camaudit_central::build(&mut b, Options::new(end)).unwrap()).unwrap();
+    let ea =
+        serde_json::to_value(camaudit_central::build(&mut a, Options::new(end)).unwrap()).unwrap();
+    let eb =
+        serde_json::to_value(camaudit_central::build(&mut b, Options::new(end)).unwrap()).unwrap();
     assert_eq!(ea, eb);
 }

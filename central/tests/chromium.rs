@@ -26,16 +26,36 @@ pub fn estate_html(dir: &Path) -> (String, Vec<String>) {
     let regions = ["North", "South", "London", "Wales"];
     let at = Ts(fleet.start.0 - 86_400);
     let mut add = |change| {
-        actions.push(Action { id: 0, at, recorded_at: at, actor: "registry-import".into(), reason: "2026 register".into(), change, before: None });
+        actions.push(Action {
+            id: 0,
+            at,
+            recorded_at: at,
+            actor: "registry-import".into(),
+            reason: "2026 register".into(),
+            change,
+            before: None,
+        });
     };
     for (i, site) in fleet.sites.iter().enumerate().take(36) {
         add(Change::SiteUpsert(Site {
             site_id: site.site.clone(),
-            org: if i % 3 == 0 { "Department for Education".into() } else { "Home Office".into() },
+            org: if i % 3 == 0 {
+                "Department for Education".into()
+            } else {
+                "Home Office".into()
+            },
             name: format!("Building {i}"),
-            kind: if i % 2 == 0 { "school".into() } else { "office".into() },
+            kind: if i % 2 == 0 {
+                "school".into()
+            } else {
+                "office".into()
+            },
             region: regions[i % 4].into(),
-            sensitivity: if i % 5 == 0 { "high".into() } else { "medium".into() },
+            sensitivity: if i % 5 == 0 {
+                "high".into()
+            } else {
+                "medium".into()
+            },
             expected_agents: 1,
             deadline: None,
             notes: String::new(),
@@ -53,7 +73,17 @@ pub fn estate_html(dir: &Path) -> (String, Vec<String>) {
         }
     }
     for extra in ["site-unscanned-a", "site-unscanned-b"] {
-        add(Change::SiteUpsert(Site { site_id: extra.into(), org: "Home Office".into(), name: "No agent yet".into(), kind: "office".into(), region: "North".into(), sensitivity: "high".into(), expected_agents: 1, deadline: None, notes: String::new() }));
+        add(Change::SiteUpsert(Site {
+            site_id: extra.into(),
+            org: "Home Office".into(),
+            name: "No agent yet".into(),
+            kind: "office".into(),
+            region: "North".into(),
+            sensitivity: "high".into(),
+            expected_agents: 1,
+            deadline: None,
+            notes: String::new(),
+        }));
     }
     for a in &actions {
         s.append_action(a).unwrap();
@@ -72,8 +102,17 @@ pub fn estate_html(dir: &Path) -> (String, Vec<String>) {
     opts.silent_days = 8;
     let e = camaudit_central::build(&mut s, opts).unwrap();
     let page = html::render(&e, &Detail::default());
-    let site = e.sites.iter().filter(|s| s.restricted > 0).max_by_key(|s| (s.regressed + s.breaches, s.remaining)).unwrap();
-    let device = e.devices.iter().find(|d| d.site_id == site.site_id && d.in_programme).unwrap();
+    let site = e
+        .sites
+        .iter()
+        .filter(|s| s.restricted > 0)
+        .max_by_key(|s| (s.regressed + s.breaches, s.remaining))
+        .unwrap();
+    let device = e
+        .devices
+        .iter()
+        .find(|d| d.site_id == site.site_id && d.in_programme)
+        .unwrap();
     let views = vec![
         "programme".to_owned(),
         "sites".to_owned(),
@@ -127,9 +166,14 @@ fn hosts(log: &str) -> std::collections::BTreeSet<String> {
 fn every_view_renders_offline_and_prints() {
     let dir = TempDir::new("chromium");
     let (page, views) = estate_html(dir.path());
-    assert!(page.contains(&format!(r#"<meta http-equiv="Content-Security-Policy" content="{}">"#, html::CSP)));
+    assert!(page.contains(&format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="{}">"#,
+        html::CSP
+    )));
     assert!(html::CSP.starts_with("default-src 'none'"));
-    for needle in ["http://", "https://", "<script", "<link", "<img", "@import", "url("] {
+    for needle in [
+        "http://", "https://", "<script", "<link", "<img", "@import", "url(",
+    ] {
         assert!(!page.contains(needle), "the document contains {needle:?}");
     }
     let file = dir.path().join("report.html");
@@ -156,12 +200,22 @@ fn every_view_renders_offline_and_prints() {
             format!("file://{}#{view}", file.display()),
         ]);
         let png_bytes = std::fs::read(&png_path).unwrap_or_else(|e| {
-            panic!("{view}: no screenshot ({e}); chromium said: {}", String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "{view}: no screenshot ({e}); chromium said: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
         });
         let (share, colours) = ink(&png_bytes);
-        assert!(share > 0.03 && colours > 8, "{view}: looks blank ({:.1}% inked, {colours} colours)", share * 100.0);
+        assert!(
+            share > 0.03 && colours > 8,
+            "{view}: looks blank ({:.1}% inked, {colours} colours)",
+            share * 100.0
+        );
         let log = std::fs::read_to_string(&netlog).unwrap_or_default();
-        assert!(log.contains("file://"), "{view}: the net log did not record the page load");
+        assert!(
+            log.contains("file://"),
+            "{view}: the net log did not record the page load"
+        );
         let extra: Vec<String> = hosts(&log).difference(&baseline).cloned().collect();
         assert!(extra.is_empty(), "{view}: the page reached {extra:?}");
         if let Some(k) = &keep {
@@ -175,10 +229,18 @@ fn every_view_renders_offline_and_prints() {
         "--no-pdf-header-footer".into(),
         format!("file://{}", file.display()),
     ]);
-    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let bytes = std::fs::read(&pdf)
+        .unwrap_or_else(|e| panic!("no PDF ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");
-    let pages = bytes.windows(11).filter(|w| w == b"/Type /Page" || w == b"/Type/Page/").count();
-    assert!(pages >= views.len(), "{pages} page(s) for {} views", views.len());
+    let pages = bytes
+        .windows(11)
+        .filter(|w| w == b"/Type /Page" || w == b"/Type/Page/")
+        .count();
+    assert!(
+        pages >= views.len(),
+        "{pages} page(s) for {} views",
+        views.len()
+    );
     if let Some(k) = &keep {
         std::fs::copy(&pdf, k.join("report.pdf")).unwrap();
         std::fs::copy(&file, k.join("report.html")).unwrap();

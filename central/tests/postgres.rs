@@ -3,12 +3,12 @@
 
 mod support;
 
+use camaudit_central::ingest::parse::{self, Parsed};
 use camaudit_central::ledger::Options;
 use camaudit_central::sim;
 use camaudit_central::store::postgres::PgStore;
 use camaudit_central::store::sqlite::SqliteStore;
 use camaudit_central::store::{Store, conformance};
-use camaudit_central::ingest::parse::{self, Parsed};
 use camaudit_central::time::Ts;
 use support::{Postgres, TempDir};
 
@@ -16,12 +16,18 @@ use support::{Postgres, TempDir};
 fn postgres_store_passes_the_conformance_suite_and_agrees_with_sqlite() {
     let pg = Postgres::start();
     let mut admin = PgStore::connect(&pg.url("postgres")).unwrap();
-    assert_eq!(admin.fact_count().unwrap(), 0, "a fresh database holds no facts");
+    assert_eq!(
+        admin.fact_count().unwrap(),
+        0,
+        "a fresh database holds no facts"
+    );
     let mut n = 0;
     let mut client = postgres::Client::connect(&pg.url("postgres"), postgres::NoTls).unwrap();
     conformance::run(&mut || {
         n += 1;
-        client.batch_execute(&format!("CREATE DATABASE conformance_{n}")).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE conformance_{n}"))
+            .unwrap();
         Box::new(PgStore::connect(&pg.url(&format!("conformance_{n}"))).unwrap())
     });
 

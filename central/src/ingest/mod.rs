@@ -144,7 +144,12 @@ async fn run(
         })
     };
     let (connected_tx, connected_rx) = tokio::sync::watch::channel(0u64);
-    let controller = tokio::spawn(snapshot::control(cfg.clone(), client.clone(), shared.clone(), connected_rx));
+    let controller = tokio::spawn(snapshot::control(
+        cfg.clone(),
+        client.clone(),
+        shared.clone(),
+        connected_rx,
+    ));
     let prefix = cfg.mqtt.prefix.clone();
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -160,11 +165,20 @@ async fn run(
                     p.connects += 1;
                     p.connects
                 };
-                info!(session_present = c.session_present, "connected to the broker");
+                info!(
+                    session_present = c.session_present,
+                    "connected to the broker"
+                );
                 let base = format!("{prefix}/v1/+/+");
-                client.subscribe(format!("{base}/event/#"), QoS::AtLeastOnce).await?;
-                client.subscribe(format!("{base}/status"), QoS::AtLeastOnce).await?;
-                client.subscribe(format!("{base}/heartbeat"), QoS::AtMostOnce).await?;
+                client
+                    .subscribe(format!("{base}/event/#"), QoS::AtLeastOnce)
+                    .await?;
+                client
+                    .subscribe(format!("{base}/status"), QoS::AtLeastOnce)
+                    .await?;
+                client
+                    .subscribe(format!("{base}/heartbeat"), QoS::AtMostOnce)
+                    .await?;
                 let _ = connected_tx.send(n);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -232,7 +246,12 @@ fn note(shared: &Shared, t: &parse::Topic<'_>, parsed: &Parsed) {
         if let Parsed::Heartbeat(h) = parsed
             && let Some(inv) = &h.inventory
         {
-            keep_inventory(&mut seen, id, (h.envelope.boot_id.clone(), h.envelope.seq), inv);
+            keep_inventory(
+                &mut seen,
+                id,
+                (h.envelope.boot_id.clone(), h.envelope.seq),
+                inv,
+            );
         }
         return;
     };
@@ -246,15 +265,32 @@ fn note(shared: &Shared, t: &parse::Topic<'_>, parsed: &Parsed) {
                 k.remove(key);
             }
         }
-        (_, crate::fact::Body::Status { inventory: Some(inv), .. })
-        | (_, crate::fact::Body::ScanFinished { inventory: Some(inv), .. }) => {
+        (
+            _,
+            crate::fact::Body::Status {
+                inventory: Some(inv),
+                ..
+            },
+        )
+        | (
+            _,
+            crate::fact::Body::ScanFinished {
+                inventory: Some(inv),
+                ..
+            },
+        ) => {
             keep_inventory(&mut seen, id, (f.boot_id.clone(), f.seq), inv);
         }
         _ => {}
     }
 }
 
-fn keep_inventory(seen: &mut Seen, id: (String, String), order: (String, u64), inv: &InventoryCounts) {
+fn keep_inventory(
+    seen: &mut Seen,
+    id: (String, String),
+    order: (String, u64),
+    inv: &InventoryCounts,
+) {
     let newer = seen.inventory.get(&id).is_none_or(|(o, _)| order >= *o);
     if newer {
         seen.inventory.insert(id, (order, inv.clone()));
@@ -268,7 +304,10 @@ pub(crate) fn checks(seen: &Seen) -> BTreeMap<String, Vec<AgentCheck>> {
     let mut out: BTreeMap<String, Vec<AgentCheck>> = BTreeMap::new();
     for (site, agent) in agents {
         let keys = seen.keys.get(&(site.clone(), agent.clone()));
-        let inv = seen.inventory.get(&(site.clone(), agent.clone())).map(|(_, i)| i);
+        let inv = seen
+            .inventory
+            .get(&(site.clone(), agent.clone()))
+            .map(|(_, i)| i);
         let check = snapshot::check(&site, &agent, keys, inv);
         out.entry(site).or_default().push(check);
     }

@@ -47,7 +47,11 @@ pub enum ParseError {
     #[error("topic {topic:?} is not under {prefix}/v1/<site>/<agent>/…")]
     Topic { topic: String, prefix: String },
     #[error("{topic}: payload of {len} bytes is over the {max}-byte cap")]
-    TooLarge { topic: String, len: usize, max: usize },
+    TooLarge {
+        topic: String,
+        len: usize,
+        max: usize,
+    },
     #[error("{topic}: payload is not a valid {what} message: {source}")]
     Json {
         topic: String,
@@ -133,7 +137,14 @@ pub fn message(
                 scan_id: m.scan_id,
                 last_seen: m.device.last_seen.clone(),
             };
-            fact(topic_name, &t, m.envelope, received_at, body, Some(m.device))
+            fact(
+                topic_name,
+                &t,
+                m.envelope,
+                received_at,
+                body,
+                Some(m.device),
+            )
         }
         TopicKind::Event(_) => {
             let m: EventMessage = serde_json::from_slice(payload).map_err(json("event"))?;
@@ -150,8 +161,7 @@ pub fn message(
             fact(topic_name, &t, m.envelope, received_at, body, None)
         }
         TopicKind::Heartbeat => {
-            let m: HeartbeatMessage =
-                serde_json::from_slice(payload).map_err(json("heartbeat"))?;
+            let m: HeartbeatMessage = serde_json::from_slice(payload).map_err(json("heartbeat"))?;
             check_origin(topic_name, &t, &m.envelope)?;
             Ok(Parsed::Heartbeat(Box::new(m)))
         }
@@ -159,7 +169,12 @@ pub fn message(
     }
 }
 
-fn event(topic_name: &str, t: &Topic<'_>, m: EventMessage, received_at: Ts) -> Result<Parsed, ParseError> {
+fn event(
+    topic_name: &str,
+    t: &Topic<'_>,
+    m: EventMessage,
+    received_at: Ts,
+) -> Result<Parsed, ParseError> {
     let at = |s: Option<String>| -> Result<Option<Ts>, ParseError> {
         s.map(|s| {
             Ts::parse(&s).map_err(|_| ParseError::Time {
@@ -211,7 +226,10 @@ fn check_origin(topic_name: &str, t: &Topic<'_>, e: &Envelope) -> Result<(), Par
     if e.site != t.site || e.agent != t.agent {
         return Err(ParseError::Mismatch {
             topic: topic_name.to_owned(),
-            claimed: format!("{}/{}", e.site, e.agent).chars().take(200).collect(),
+            claimed: format!("{}/{}", e.site, e.agent)
+                .chars()
+                .take(200)
+                .collect(),
         });
     }
     Ok(())
@@ -268,13 +286,32 @@ mod tests {
 
     #[test]
     fn topics() {
-        let cases: [(&str, Option<(&str, &str, TopicKind<'_>)>); 8] = [
-            ("camaudit/v1/s1/gw/status", Some(("s1", "gw", TopicKind::Status))),
-            ("camaudit/v1/s1/gw/heartbeat", Some(("s1", "gw", TopicKind::Heartbeat))),
-            ("camaudit/v1/s1/gw/device/abc", Some(("s1", "gw", TopicKind::Device("abc")))),
-            ("camaudit/v1/s1/gw/event/scan-finished", Some(("s1", "gw", TopicKind::Event("scan-finished")))),
-            ("camaudit/v1/s1/gw/cmd-result/x", Some(("s1", "gw", TopicKind::Other))),
-            ("camaudit/v1/s1/gw/device/a/b", Some(("s1", "gw", TopicKind::Other))),
+        type Want<'a> = Option<(&'a str, &'a str, TopicKind<'a>)>;
+        let cases: [(&str, Want<'_>); 8] = [
+            (
+                "camaudit/v1/s1/gw/status",
+                Some(("s1", "gw", TopicKind::Status)),
+            ),
+            (
+                "camaudit/v1/s1/gw/heartbeat",
+                Some(("s1", "gw", TopicKind::Heartbeat)),
+            ),
+            (
+                "camaudit/v1/s1/gw/device/abc",
+                Some(("s1", "gw", TopicKind::Device("abc"))),
+            ),
+            (
+                "camaudit/v1/s1/gw/event/scan-finished",
+                Some(("s1", "gw", TopicKind::Event("scan-finished"))),
+            ),
+            (
+                "camaudit/v1/s1/gw/cmd-result/x",
+                Some(("s1", "gw", TopicKind::Other)),
+            ),
+            (
+                "camaudit/v1/s1/gw/device/a/b",
+                Some(("s1", "gw", TopicKind::Other)),
+            ),
             ("other/v1/s1/gw/status", None),
             ("camaudit/v1//gw/status", None),
         ];
@@ -288,13 +325,30 @@ mod tests {
     fn agent_payloads_become_facts() {
         let t0 = Ts(1);
         let cases = [
-            ("camaudit/v1/school-042/gw-01/device/4419b6a1b2c3", "device.json", "device"),
-            ("camaudit/v1/school-042/gw-01/event/device-new", "device-new.json", "device-event"),
-            ("camaudit/v1/school-042/gw-01/event/scan-finished", "scan-finished.json", "scan-finished"),
-            ("camaudit/v1/school-042/gw-01/status", "status.json", "status"),
+            (
+                "camaudit/v1/school-042/gw-01/device/4419b6a1b2c3",
+                "device.json",
+                "device",
+            ),
+            (
+                "camaudit/v1/school-042/gw-01/event/device-new",
+                "device-new.json",
+                "device-event",
+            ),
+            (
+                "camaudit/v1/school-042/gw-01/event/scan-finished",
+                "scan-finished.json",
+                "scan-finished",
+            ),
+            (
+                "camaudit/v1/school-042/gw-01/status",
+                "status.json",
+                "status",
+            ),
         ];
         for (topic_name, file, kind) in cases {
-            let Parsed::Fact(f) = message("camaudit", topic_name, &fixture(file), t0).unwrap() else {
+            let Parsed::Fact(f) = message("camaudit", topic_name, &fixture(file), t0).unwrap()
+            else {
                 panic!("{file}: not a fact");
             };
             assert_eq!(f.body.kind(), kind, "{file}");
@@ -316,21 +370,32 @@ mod tests {
     fn refuses_bad_messages() {
         let dev = fixture("device.json");
         let cases: [(&str, Vec<u8>); 5] = [
-            ("camaudit/v1/other-site/gw-01/device/4419b6a1b2c3", dev.clone()),
-            ("camaudit/v1/school-042/gw-01/device/ffffffffffff", dev.clone()),
+            (
+                "camaudit/v1/other-site/gw-01/device/4419b6a1b2c3",
+                dev.clone(),
+            ),
+            (
+                "camaudit/v1/school-042/gw-01/device/ffffffffffff",
+                dev.clone(),
+            ),
             ("camaudit/v1/school-042/gw-01/status", b"{not json".to_vec()),
-            ("camaudit/v1/school-042/gw-01/status", vec![b' '; MAX_PAYLOAD + 1]),
+            (
+                "camaudit/v1/school-042/gw-01/status",
+                vec![b' '; MAX_PAYLOAD + 1],
+            ),
             ("elsewhere/x", dev),
         ];
         for (topic_name, payload) in cases {
-            assert!(message("camaudit", topic_name, &payload, Ts(0)).is_err(), "{topic_name}");
+            assert!(
+                message("camaudit", topic_name, &payload, Ts(0)).is_err(),
+                "{topic_name}"
+            );
         }
     }
 
     #[test]
     fn empty_retained_device_means_forgotten() {
-        let Parsed::Fact(f) =
-            message("camaudit", "camaudit/v1/s/a/device/k1", b"", Ts(5)).unwrap()
+        let Parsed::Fact(f) = message("camaudit", "camaudit/v1/s/a/device/k1", b"", Ts(5)).unwrap()
         else {
             panic!()
         };

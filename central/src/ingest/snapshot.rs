@@ -35,7 +35,12 @@ pub struct AgentCheck {
 }
 
 /// Compares what arrived for one agent with its own counts.
-pub fn check(site: &str, agent: &str, keys: Option<&HashSet<String>>, inv: Option<&InventoryCounts>) -> AgentCheck {
+pub fn check(
+    site: &str,
+    agent: &str,
+    keys: Option<&HashSet<String>>,
+    inv: Option<&InventoryCounts>,
+) -> AgentCheck {
     let received = keys.map_or(0, HashSet::len);
     let digest_match = match (keys, inv) {
         (Some(k), Some(i)) => Some(key_digest(k.iter().map(String::as_str)) == i.digest),
@@ -99,14 +104,20 @@ async fn wait_batch(shared: &Shared, sites: &[String], want: usize, known: bool,
             return;
         }
         let last = lock(&shared.seen).last_device_at;
-        let quiet = last.map_or(start.elapsed(), |l| l.elapsed().min(start.elapsed()));
+        let quiet = last.map_or_else(|| start.elapsed(), |l| l.elapsed().min(start.elapsed()));
         if quiet >= settle || start.elapsed() >= BATCH_TIMEOUT {
             return;
         }
     }
 }
 
-async fn take(cfg: &Config, client: &AsyncClient, shared: &Shared, sites: &[String], qos: QoS) -> Result<(), rumqttc::ClientError> {
+async fn take(
+    cfg: &Config,
+    client: &AsyncClient,
+    shared: &Shared,
+    sites: &[String],
+    qos: QoS,
+) -> Result<(), rumqttc::ClientError> {
     let mut batch: Vec<String> = Vec::new();
     let mut want = 0;
     let mut known = true;
@@ -138,7 +149,11 @@ pub(crate) async fn control(
     shared: Arc<Shared>,
     mut connected: tokio::sync::watch::Receiver<u64>,
 ) -> Result<(), rumqttc::ClientError> {
-    let qos = if cfg.snapshot.qos == 1 { QoS::AtLeastOnce } else { QoS::AtMostOnce };
+    let qos = if cfg.snapshot.qos == 1 {
+        QoS::AtLeastOnce
+    } else {
+        QoS::AtMostOnce
+    };
     let mut subscribed: BTreeSet<String> = BTreeSet::new();
     loop {
         if connected.changed().await.is_err() {
@@ -158,9 +173,14 @@ pub(crate) async fn control(
             .map(|(s, _)| s)
             .collect();
         if !short.is_empty() {
-            warn!(sites = short.len(), "retained snapshot short; retrying those sites at QoS 0");
+            warn!(
+                sites = short.len(),
+                "retained snapshot short; retrying those sites at QoS 0"
+            );
             for s in &short {
-                client.unsubscribe(device_filter(&cfg.mqtt.prefix, s)).await?;
+                client
+                    .unsubscribe(device_filter(&cfg.mqtt.prefix, s))
+                    .await?;
             }
             take(&cfg, &client, &shared, &short, QoS::AtMostOnce).await?;
             // Live updates for those sites stay at QoS 0: the snapshot at QoS 1 could not fit.
@@ -192,7 +212,10 @@ pub(crate) async fn control(
 }
 
 fn publish_checks(shared: &Shared) {
-    let all: Vec<AgentCheck> = checks(&lock(&shared.seen)).into_values().flatten().collect();
+    let all: Vec<AgentCheck> = checks(&lock(&shared.seen))
+        .into_values()
+        .flatten()
+        .collect();
     let incomplete = all.iter().filter(|c| c.verdict == "incomplete").count();
     let mut p = lock(&shared.progress);
     if !p.snapshot_done || p.snapshot != all {
@@ -220,18 +243,41 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let set = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<HashSet<String>>();
+        let set = |k: &[&str]| {
+            k.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<HashSet<String>>()
+        };
         let cases = [
-            (Some(set(&["a", "b"])), Some(inv(&["a", "b"])), "complete", Some(true)),
-            (Some(set(&["a"])), Some(inv(&["a", "b"])), "incomplete", Some(false)),
-            (Some(set(&["a", "c"])), Some(inv(&["a", "b"])), "incomplete", Some(false)),
+            (
+                Some(set(&["a", "b"])),
+                Some(inv(&["a", "b"])),
+                "complete",
+                Some(true),
+            ),
+            (
+                Some(set(&["a"])),
+                Some(inv(&["a", "b"])),
+                "incomplete",
+                Some(false),
+            ),
+            (
+                Some(set(&["a", "c"])),
+                Some(inv(&["a", "b"])),
+                "incomplete",
+                Some(false),
+            ),
             (Some(set(&["a"])), None, "unknown", None),
             (None, Some(inv(&[])), "complete", Some(true)),
             (None, Some(inv(&["a"])), "incomplete", Some(false)),
         ];
         for (keys, counts, verdict, digest) in cases {
             let c = check("s", "a", keys.as_ref(), counts.as_ref());
-            assert_eq!((c.verdict, c.digest_match), (verdict, digest), "{keys:?} {counts:?}");
+            assert_eq!(
+                (c.verdict, c.digest_match),
+                (verdict, digest),
+                "{keys:?} {counts:?}"
+            );
         }
     }
 }

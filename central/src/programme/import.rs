@@ -28,10 +28,23 @@ pub enum ImportError {
 pub const MAX_ROWS: usize = 1_000_000;
 
 pub const SITE_COLUMNS: [&str; 9] = [
-    "site_id", "org", "name", "kind", "region", "sensitivity", "expected_agents", "deadline", "notes",
+    "site_id",
+    "org",
+    "name",
+    "kind",
+    "region",
+    "sensitivity",
+    "expected_agents",
+    "deadline",
+    "notes",
 ];
 pub const CONTRACT_COLUMNS: [&str; 7] = [
-    "site_id", "device_key", "supplier", "reference", "maintenance_end", "scheduled_upgrade",
+    "site_id",
+    "device_key",
+    "supplier",
+    "reference",
+    "maintenance_end",
+    "scheduled_upgrade",
     "cost_estimate",
 ];
 pub const STEP_COLUMNS: [&str; 6] = ["site_id", "device_key", "status", "at", "reference", "note"];
@@ -43,7 +56,9 @@ struct Rows<R> {
 
 impl<R: Read> Rows<R> {
     fn new(input: R, allowed: &[&str]) -> Result<Self, ImportError> {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(input);
         let headers: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
         for h in &headers {
             if !allowed.contains(&h.as_str()) {
@@ -56,7 +71,10 @@ impl<R: Read> Rows<R> {
         Ok(Self { reader, headers })
     }
 
-    fn each(mut self, mut f: impl FnMut(&Row<'_>) -> Result<(), ImportError>) -> Result<(), ImportError> {
+    fn each(
+        mut self,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
         for (n, rec) in self.reader.records().enumerate() {
             if n >= MAX_ROWS {
                 return Err(ImportError::TooMany { max: MAX_ROWS });
@@ -172,7 +190,10 @@ pub fn steps(input: impl Read) -> Result<Vec<(Option<Ts>, Step)>, ImportError> {
     Rows::new(input, &STEP_COLUMNS)?.each(|r| {
         let status = r.required("status")?;
         let claim = Claim::parse(&status).ok_or_else(|| {
-            r.err("status", format!("{status:?} is not isolated, scheduled, removed or disposed"))
+            r.err(
+                "status",
+                format!("{status:?} is not isolated, scheduled, removed or disposed"),
+            )
         })?;
         out.push((
             r.date("at")?,
@@ -210,7 +231,10 @@ mod tests {
     fn refuses_bad_rows_with_line_and_column() {
         let cases = [
             ("site_id,colour\ns,red\n", "unknown column \"colour\""),
-            ("site_id,expected_agents\ns,many\n", "line 2: column \"expected_agents\""),
+            (
+                "site_id,expected_agents\ns,many\n",
+                "line 2: column \"expected_agents\"",
+            ),
             ("site_id,deadline\ns,soon\n", "line 2: column \"deadline\""),
             ("org\nx\n", "column \"site_id\": is required"),
         ];

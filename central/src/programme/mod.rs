@@ -82,7 +82,11 @@ impl Scope {
                 "kind" => scope.kind = values,
                 "region" => scope.region = values,
                 "org" => scope.org = values,
-                other => return Err(format!("unknown scope key {other:?} (sensitivity, kind, region, org)")),
+                other => {
+                    return Err(format!(
+                        "unknown scope key {other:?} (sensitivity, kind, region, org)"
+                    ));
+                }
             }
         }
         Ok(scope)
@@ -294,9 +298,7 @@ impl ExceptionEntry {
     }
 
     pub fn active_at(&self, t: Ts) -> bool {
-        self.approved_at <= t
-            && self.withdrawn_at.is_none_or(|w| t < w)
-            && t < self.expires_at(t)
+        self.approved_at <= t && self.withdrawn_at.is_none_or(|w| t < w) && t < self.expires_at(t)
     }
 
     /// Instants at which the exception may start or stop covering.
@@ -312,7 +314,11 @@ impl ExceptionEntry {
 
     pub fn covers(&self, site: &str, key: &str) -> bool {
         self.exception.site_id == site
-            && self.exception.device_key.as_deref().is_none_or(|k| k == key)
+            && self
+                .exception
+                .device_key
+                .as_deref()
+                .is_none_or(|k| k == key)
     }
 }
 
@@ -426,12 +432,29 @@ mod tests {
     fn exception_windows_follow_renewals_and_withdrawal() {
         let actions = [
             action(1, 100, Change::ExceptionAdd(exception(200))),
-            action(2, 150, Change::ExceptionRenew { id: "E1".into(), expires_at: Ts(300), review_by: None }),
+            action(
+                2,
+                150,
+                Change::ExceptionRenew {
+                    id: "E1".into(),
+                    expires_at: Ts(300),
+                    review_by: None,
+                },
+            ),
             action(3, 250, Change::ExceptionWithdraw { id: "E1".into() }),
         ];
         let r = Registry::from_actions(&actions, Ts(1000));
         let e = &r.exceptions["E1"];
-        let cases = [(99, false), (100, true), (149, true), (199, true), (200, true), (249, true), (250, false), (299, false)];
+        let cases = [
+            (99, false),
+            (100, true),
+            (149, true),
+            (199, true),
+            (200, true),
+            (249, true),
+            (250, false),
+            (299, false),
+        ];
         for (t, want) in cases {
             assert_eq!(e.active_at(Ts(t)), want, "t={t}");
         }

@@ -35,7 +35,10 @@ pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src da
 /// The whole report.
 pub fn render(e: &Estate, detail: &Detail) -> String {
     let mut h = String::with_capacity(256 * 1024);
-    let title = e.programme.as_ref().map_or("Camera estate".to_owned(), |p| p.name.clone());
+    let title = e
+        .programme
+        .as_ref()
+        .map_or_else(|| "Camera estate".to_owned(), |p| p.name.clone());
     let _ = write!(
         h,
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CSP}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} — as at {}</title><style>{CSS}</style></head><body>"#,
@@ -73,13 +76,23 @@ pub fn device_anchor(site: &str, key: &str) -> String {
 
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 fn detailed_sites<'e>(e: &'e Estate, d: &Detail) -> Vec<&'e SiteRow> {
     if !d.sites.is_empty() {
-        return e.sites.iter().filter(|s| d.sites.contains(&s.site_id)).collect();
+        return e
+            .sites
+            .iter()
+            .filter(|s| d.sites.contains(&s.site_id))
+            .collect();
     }
     let mut v: Vec<&SiteRow> = e.sites.iter().filter(|s| s.restricted > 0).collect();
     v.sort_by(|a, b| {
@@ -148,7 +161,10 @@ fn nav(h: &mut String, e: &Estate, title: &str) {
     let redacted = if e.redacted.is_empty() {
         String::new()
     } else {
-        format!(r#" <span class="redacted">redacted: {}</span>"#, esc(&e.redacted.join(", ")))
+        format!(
+            r#" <span class="redacted">redacted: {}</span>"#,
+            esc(&e.redacted.join(", "))
+        )
     };
     let _ = write!(
         h,
@@ -159,7 +175,10 @@ fn nav(h: &mut String, e: &Estate, title: &str) {
 }
 
 fn tile(h: &mut String, label: &str, value: &str, class: &str) {
-    let _ = write!(h, r#"<div class="tile {class}"><div class="v">{value}</div><div class="l">{label}</div></div>"#);
+    let _ = write!(
+        h,
+        r#"<div class="tile {class}"><div class="v">{value}</div><div class="l">{label}</div></div>"#
+    );
 }
 
 fn programme(h: &mut String, e: &Estate) {
@@ -182,17 +201,56 @@ fn programme(h: &mut String, e: &Estate) {
     }
     let t = &e.tiles;
     h.push_str(r#"<div class="tiles">"#);
-    tile(h, "remaining, confirmed (high/medium)", &t.remaining_confirmed.to_string(), "bad");
-    tile(h, "remaining, suspected (low)", &t.remaining_suspected.to_string(), "warn");
+    tile(
+        h,
+        "remaining, confirmed (high/medium)",
+        &t.remaining_confirmed.to_string(),
+        "bad",
+    );
+    tile(
+        h,
+        "remaining, suspected (low)",
+        &t.remaining_suspected.to_string(),
+        "warn",
+    );
     tile(h, "unidentified devices", &t.unidentified.to_string(), "");
     tile(h, "removals verified", &t.verified.to_string(), "good");
     tile(h, "disposed", &t.disposed.to_string(), "good");
-    tile(h, "exceptions active (expiring ≤30 days)", &format!("{} ({})", t.exceptions_active, t.exceptions_expiring_30d), "");
-    tile(h, "sites reporting (fresh scan)", &format!("{:.0}% · {} silent", t.coverage_pct, t.sites_silent), "");
-    tile(h, "days to deadline", &t.days_to_deadline.map_or("—".into(), |d| d.to_string()), "");
-    tile(h, "projected completion", &format!("{} · {}", date(t.projected_completion), esc(&t.verdict)), if t.verdict == "at-risk" { "bad" } else { "good" });
+    tile(
+        h,
+        "exceptions active (expiring ≤30 days)",
+        &format!("{} ({})", t.exceptions_active, t.exceptions_expiring_30d),
+        "",
+    );
+    tile(
+        h,
+        "sites reporting (fresh scan)",
+        &format!("{:.0}% · {} silent", t.coverage_pct, t.sites_silent),
+        "",
+    );
+    tile(
+        h,
+        "days to deadline",
+        &t.days_to_deadline
+            .map_or_else(|| "—".into(), |d| d.to_string()),
+        "",
+    );
+    tile(
+        h,
+        "projected completion",
+        &format!("{} · {}", date(t.projected_completion), esc(&t.verdict)),
+        if t.verdict == "at-risk" {
+            "bad"
+        } else {
+            "good"
+        },
+    );
     h.push_str("</div>");
-    h.push_str(&svg::burndown(&e.series, e.programme.as_ref(), e.projection.as_ref()));
+    h.push_str(&svg::burndown(
+        &e.series,
+        e.programme.as_ref(),
+        e.projection.as_ref(),
+    ));
     legend(h);
     if let Some(p) = &e.projection {
         let _ = write!(
@@ -203,20 +261,45 @@ fn programme(h: &mut String, e: &Estate) {
             p.pct_done,
             p.rate_per_week,
             p.window_weeks,
-            p.required_per_week.map_or("—".into(), |r| format!("{r:.1}"))
+            p.required_per_week
+                .map_or_else(|| "—".into(), |r| format!("{r:.1}"))
         );
         if !p.targets.is_empty() {
-            h.push_str("<table><tr><th>target</th><th>by</th><th>achieved</th><th>outcome</th></tr>");
+            h.push_str(
+                "<table><tr><th>target</th><th>by</th><th>achieved</th><th>outcome</th></tr>",
+            );
             for t in &p.targets {
-                let _ = write!(h, r#"<tr><td>{}%</td><td>{}</td><td>{:.1}%</td><td class="o-{}">{}</td></tr>"#, t.pct, t.date.date(), t.achieved_pct, t.outcome, t.outcome);
+                let _ = write!(
+                    h,
+                    r#"<tr><td>{}%</td><td>{}</td><td>{:.1}%</td><td class="o-{}">{}</td></tr>"#,
+                    t.pct,
+                    t.date.date(),
+                    t.achieved_pct,
+                    t.outcome,
+                    t.outcome
+                );
             }
             h.push_str("</table>");
         }
     }
-    h.push_str(&svg::weekly(&e.weekly_verified, e.projection.as_ref().and_then(|p| p.required_per_week)));
+    h.push_str(&svg::weekly(
+        &e.weekly_verified,
+        e.projection.as_ref().and_then(|p| p.required_per_week),
+    ));
     let mut counts: Vec<(&str, u32, &str)> = Vec::new();
-    for (band, colour) in [("not-started", "#c0392b"), ("in-progress", "#f39c12"), ("complete", "#27ae60"), ("excepted", "#7f8c8d"), ("none-found", "#abebc6"), ("unknown", "#d5d8dc")] {
-        counts.push((band, e.sites.iter().filter(|s| s.band == band).count() as u32, colour));
+    for (band, colour) in [
+        ("not-started", "#c0392b"),
+        ("in-progress", "#f39c12"),
+        ("complete", "#27ae60"),
+        ("excepted", "#7f8c8d"),
+        ("none-found", "#abebc6"),
+        ("unknown", "#d5d8dc"),
+    ] {
+        counts.push((
+            band,
+            e.sites.iter().filter(|s| s.band == band).count() as u32,
+            colour,
+        ));
     }
     h.push_str("<h3>Sites by progress band</h3>");
     h.push_str(&svg::bands(&counts));
@@ -234,7 +317,11 @@ fn programme(h: &mut String, e: &Estate) {
 fn legend(h: &mut String) {
     h.push_str(r#"<p class="legend">"#);
     for (s, c) in svg::STACK {
-        let _ = write!(h, r#"<span><i style="background:{c}"></i>{}</span>"#, s.as_str());
+        let _ = write!(
+            h,
+            r#"<span><i style="background:{c}"></i>{}</span>"#,
+            s.as_str()
+        );
     }
     h.push_str(r#"<span><i class="l-ideal"></i>ideal</span><span><i class="l-proj"></i>projection</span><span><i class="l-dead"></i>deadline</span></p>"#);
 }
@@ -242,19 +329,44 @@ fn legend(h: &mut String) {
 fn sites_view(h: &mut String, e: &Estate) {
     h.push_str(r#"<section class="view" id="sites"><h2>Sites</h2><table class="wide"><tr><th>site</th><th>org</th><th>region</th><th>type</th><th>sensitivity</th><th>agents online/expected</th><th>last scan</th><th>cameras</th><th>restricted</th><th>top makers</th><th>rebrands</th><th>unidentified</th><th>in progress</th><th>done</th><th>remaining</th><th>excepted</th><th>deadline</th><th>RAG</th><th>trend</th><th>registered</th></tr>"#);
     for s in &e.sites {
-        let name = if s.name.is_empty() { s.site_id.clone() } else { format!("{} ({})", s.name, s.site_id) };
+        let name = if s.name.is_empty() {
+            s.site_id.clone()
+        } else {
+            format!("{} ({})", s.name, s.site_id)
+        };
         let link = if s.restricted > 0 {
-            format!(r##"<a href="#{}">{}</a>"##, site_anchor(&s.site_id), esc(&name))
+            format!(
+                r##"<a href="#{}">{}</a>"##,
+                site_anchor(&s.site_id),
+                esc(&name)
+            )
         } else {
             esc(&name)
         };
         let _ = write!(
             h,
             r#"<tr><td>{link}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="rag rag-{}">{}</td><td>{}</td><td>{}</td></tr>"#,
-            esc(&s.org), esc(&s.region), esc(&s.kind), esc(&s.sensitivity), s.agents_online, s.agents_expected,
-            date(s.last_scan), s.cameras, s.restricted, esc(&s.top_makers), s.rebrands, s.unidentified,
-            s.in_progress, s.done, s.remaining, s.excepted, date(s.deadline), s.rag, s.rag,
-            svg::sparkline(&s.sparkline), if s.registered { "yes" } else { "<b>no</b>" }
+            esc(&s.org),
+            esc(&s.region),
+            esc(&s.kind),
+            esc(&s.sensitivity),
+            s.agents_online,
+            s.agents_expected,
+            date(s.last_scan),
+            s.cameras,
+            s.restricted,
+            esc(&s.top_makers),
+            s.rebrands,
+            s.unidentified,
+            s.in_progress,
+            s.done,
+            s.remaining,
+            s.excepted,
+            date(s.deadline),
+            s.rag,
+            s.rag,
+            svg::sparkline(&s.sparkline),
+            if s.registered { "yes" } else { "<b>no</b>" }
         );
     }
     h.push_str("</table>");
@@ -266,7 +378,15 @@ fn site_view(h: &mut String, e: &Estate, s: &SiteRow) {
     let _ = write!(
         h,
         r#"<section class="view" id="{}"><h2>Site {}</h2><p class="meta">{} · {} · {} · sensitivity {} · last scan {} · RAG <span class="rag rag-{}">{}</span></p>"#,
-        site_anchor(&s.site_id), esc(&s.site_id), esc(&s.name), esc(&s.org), esc(&s.region), esc(&s.sensitivity), date(s.last_scan), s.rag, s.rag
+        site_anchor(&s.site_id),
+        esc(&s.site_id),
+        esc(&s.name),
+        esc(&s.org),
+        esc(&s.region),
+        esc(&s.sensitivity),
+        date(s.last_scan),
+        s.rag,
+        s.rag
     );
     h.push_str(r#"<div class="tiles">"#);
     tile(h, "restricted", &s.restricted.to_string(), "");
@@ -280,23 +400,53 @@ fn site_view(h: &mut String, e: &Estate, s: &SiteRow) {
     let mut timeline: Vec<(Ts, String)> = Vec::new();
     for d in e.devices.iter().filter(|d| d.site_id == s.site_id) {
         let key = if d.in_programme {
-            format!(r##"<a href="#{}">{}</a>"##, device_anchor(&d.site_id, &d.key), esc(&d.key))
+            format!(
+                r##"<a href="#{}">{}</a>"##,
+                device_anchor(&d.site_id, &d.key),
+                esc(&d.key)
+            )
         } else {
             esc(&d.key)
         };
         let _ = write!(
             h,
             "<tr><td>{key}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            opt(&d.maker), opt(&d.brand), opt(&d.model), opt(&d.serial), opt(&d.mac), opt(&d.firmware), esc(&d.ip),
-            d.first_seen.date(), date(d.last_seen), opt(&d.confidence), esc(&d.restricted_under.join(", ")),
-            status_badge(d.status), opt(&d.exception), d.contract.as_ref().map_or("—".into(), |c| esc(&c.reference))
+            opt(&d.maker),
+            opt(&d.brand),
+            opt(&d.model),
+            opt(&d.serial),
+            opt(&d.mac),
+            opt(&d.firmware),
+            esc(&d.ip),
+            d.first_seen.date(),
+            date(d.last_seen),
+            opt(&d.confidence),
+            esc(&d.restricted_under.join(", ")),
+            status_badge(d.status),
+            opt(&d.exception),
+            d.contract
+                .as_ref()
+                .map_or_else(|| "—".into(), |c| esc(&c.reference))
         );
         for t in &d.history {
-            timeline.push((t.at, format!("{} → {} ({}{})", esc(&d.key), t.status.as_str(), esc(&t.by), if t.note.is_empty() { String::new() } else { format!(": {}", esc(&t.note)) })));
+            timeline.push((
+                t.at,
+                format!(
+                    "{} → {} ({}{})",
+                    esc(&d.key),
+                    t.status.as_str(),
+                    esc(&t.by),
+                    if t.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", esc(&t.note))
+                    }
+                ),
+            ));
         }
     }
     h.push_str("</table><h3>Timeline</h3><ol class=\"timeline\">");
-    timeline.sort_by(|a, b| b.0.cmp(&a.0));
+    timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (at, text) in timeline.iter().take(100) {
         let _ = write!(h, "<li><time>{}</time> {text}</li>", at.date());
     }
@@ -309,32 +459,84 @@ fn device_view(h: &mut String, d: &DeviceRow) {
     let _ = write!(
         h,
         r#"<section class="view" id="{}"><h2>Device {} at {}</h2><div class="tiles">"#,
-        device_anchor(&d.site_id, &d.key), esc(&d.key), esc(&d.site_id)
+        device_anchor(&d.site_id, &d.key),
+        esc(&d.key),
+        esc(&d.site_id)
     );
     tile(h, "maker", &opt(&d.maker), "");
-    tile(h, "brand", &format!("{}{}", opt(&d.brand), if d.rebrand { " (rebrand)" } else { "" }), "");
+    tile(
+        h,
+        "brand",
+        &format!(
+            "{}{}",
+            opt(&d.brand),
+            if d.rebrand { " (rebrand)" } else { "" }
+        ),
+        "",
+    );
     tile(h, "status", &status_badge(d.status), "");
     tile(h, "confidence", &opt(&d.confidence), "");
     h.push_str("</div><table><tr><th>model</th><td>");
     let _ = write!(
         h,
         "{}</td></tr><tr><th>manufacturer reported</th><td>{}</td></tr><tr><th>serial</th><td>{}</td></tr><tr><th>MAC</th><td>{}</td></tr><tr><th>firmware</th><td>{}</td></tr><tr><th>IP</th><td>{}</td></tr><tr><th>agent</th><td>{}</td></tr><tr><th>discovered by</th><td>{}</td></tr><tr><th>authentication</th><td>{}</td></tr><tr><th>restricted under</th><td>{}</td></tr><tr><th>first / last seen</th><td>{} / {}</td></tr><tr><th>last scan</th><td>{}</td></tr><tr><th>exception</th><td>{}</td></tr><tr><th>contract</th><td>{}</td></tr></table>",
-        opt(&d.model), opt(&d.manufacturer), opt(&d.serial), opt(&d.mac), opt(&d.firmware), esc(&d.ip), esc(&d.agent),
-        esc(&d.discovered_by.join(", ")), esc(&d.auth), esc(&d.restricted_under.join(", ")),
-        d.first_seen.rfc3339(), d.last_seen.map_or("—".into(), Ts::rfc3339), esc(&d.scan_id), opt(&d.exception),
-        d.contract.as_ref().map_or("—".into(), |c| format!("{} {} (maintenance end {}, upgrade {})", esc(&c.supplier), esc(&c.reference), date(c.maintenance_end), date(c.scheduled_upgrade)))
+        opt(&d.model),
+        opt(&d.manufacturer),
+        opt(&d.serial),
+        opt(&d.mac),
+        opt(&d.firmware),
+        esc(&d.ip),
+        esc(&d.agent),
+        esc(&d.discovered_by.join(", ")),
+        esc(&d.auth),
+        esc(&d.restricted_under.join(", ")),
+        d.first_seen.rfc3339(),
+        d.last_seen.map_or_else(|| "—".into(), Ts::rfc3339),
+        esc(&d.scan_id),
+        opt(&d.exception),
+        d.contract.as_ref().map_or_else(
+            || "—".into(),
+            |c| format!(
+                "{} {} (maintenance end {}, upgrade {})",
+                esc(&c.supplier),
+                esc(&c.reference),
+                date(c.maintenance_end),
+                date(c.scheduled_upgrade)
+            )
+        )
     );
     h.push_str("<h3>Attribution evidence</h3><table><tr><th>signal</th><th>value</th><th>indicates</th><th>detail</th></tr>");
     for ev in &d.evidence {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&ev.signal), esc(&ev.value), opt(&ev.indicates), opt(&ev.detail));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&ev.signal),
+            esc(&ev.value),
+            opt(&ev.indicates),
+            opt(&ev.detail)
+        );
     }
     h.push_str("</table><h3>Status history</h3><table><tr><th>at</th><th>status</th><th>by</th><th>note</th></tr>");
     for t in &d.history {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", t.at.rfc3339(), status_badge(Some(t.status)), esc(&t.by), esc(&t.note));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            t.at.rfc3339(),
+            status_badge(Some(t.status)),
+            esc(&t.by),
+            esc(&t.note)
+        );
     }
     h.push_str("</table><h3>Record changes</h3><table><tr><th>at</th><th>field</th><th>old</th><th>new</th></tr>");
     for c in &d.record_changes {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", c.at.rfc3339(), esc(&c.field), opt(&c.old), opt(&c.new));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.at.rfc3339(),
+            esc(&c.field),
+            opt(&c.old),
+            opt(&c.new)
+        );
     }
     h.push_str("</table></section>");
 }
@@ -342,10 +544,33 @@ fn device_view(h: &mut String, d: &DeviceRow) {
 fn makers(h: &mut String, e: &Estate) {
     h.push_str(r#"<section class="view" id="makers"><h2>Makers</h2><p class="meta">Devices present, by the company that made the hardware. Brands are what the devices call themselves: a brand other than the maker is a rebrand, unmasked. Both policy lenses are shown.</p><table class="wide"><tr><th>maker</th><th>devices</th><th>sites</th><th>rebrands</th><th>sold as</th><th>uk-nil</th><th>us-ndaa-889</th></tr>"#);
     for m in &e.makers {
-        let brands: Vec<String> = m.brands.iter().map(|(b, n)| format!("{} {n}", esc(b))).collect();
-        let unmask = if m.rebrands > 0 { format!("{} ← {}", esc(&m.maker), brands.join(", ")) } else { brands.join(", ") };
-        let yes = |b: bool| if b { r#"<span class="st st-identified">restricted</span>"# } else { "—" };
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{unmask}</td><td>{}</td><td>{}</td></tr>", esc(&m.maker), m.devices, m.sites, m.rebrands, yes(m.restricted_uk_nil), yes(m.restricted_us_ndaa_889));
+        let brands: Vec<String> = m
+            .brands
+            .iter()
+            .map(|(b, n)| format!("{} {n}", esc(b)))
+            .collect();
+        let unmask = if m.rebrands > 0 {
+            format!("{} ← {}", esc(&m.maker), brands.join(", "))
+        } else {
+            brands.join(", ")
+        };
+        let yes = |b: bool| {
+            if b {
+                r#"<span class="st st-identified">restricted</span>"#
+            } else {
+                "—"
+            }
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{unmask}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.maker),
+            m.devices,
+            m.sites,
+            m.rebrands,
+            yes(m.restricted_uk_nil),
+            yes(m.restricted_us_ndaa_889)
+        );
     }
     h.push_str("</table>");
     unknown_note(h, e);
@@ -358,9 +583,21 @@ fn exceptions(h: &mut String, e: &Estate) {
         let _ = write!(
             h,
             r#"<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>"#,
-            if x.flag { "flag" } else { "" }, esc(&x.id), esc(&x.site_id), opt(&x.device_key), esc(&x.reason), esc(&x.controls), esc(&x.owner), esc(&x.approver),
-            x.approved_at.date(), esc(&x.approved_by), date(x.review_by), x.expires_at.date(), x.state,
-            if x.flag { " — still present" } else { "" }, x.devices_present
+            if x.flag { "flag" } else { "" },
+            esc(&x.id),
+            esc(&x.site_id),
+            opt(&x.device_key),
+            esc(&x.reason),
+            esc(&x.controls),
+            esc(&x.owner),
+            esc(&x.approver),
+            x.approved_at.date(),
+            esc(&x.approved_by),
+            date(x.review_by),
+            x.expires_at.date(),
+            x.state,
+            if x.flag { " — still present" } else { "" },
+            x.devices_present
         );
     }
     if e.exceptions.is_empty() {
@@ -380,8 +617,14 @@ fn change_table(h: &mut String, title: &str, rows: &[ChangeRow], empty: &str) {
         let _ = write!(
             h,
             r#"<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>"#,
-            if r.breach { "flag" } else { "" }, r.at.date(), esc(&r.site_id), esc(&r.key), opt(&r.maker), opt(&r.model),
-            if r.breach { "<b>BREACH</b> " } else { "" }, esc(&r.note)
+            if r.breach { "flag" } else { "" },
+            r.at.date(),
+            esc(&r.site_id),
+            esc(&r.key),
+            opt(&r.maker),
+            opt(&r.model),
+            if r.breach { "<b>BREACH</b> " } else { "" },
+            esc(&r.note)
         );
     }
     h.push_str("</table>");
@@ -393,9 +636,21 @@ fn agent_table(h: &mut String, rows: &[AgentRow]) {
         let _ = write!(
             h,
             r#"<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td class="c-{}">{}</td></tr>"#,
-            if a.silent { "flag" } else { "" }, esc(&a.site_id), esc(&a.agent), esc(&a.state), esc(&a.version),
-            a.last_heard.map_or("—".into(), Ts::rfc3339), date(a.last_completed_scan), a.completed_scans, a.partial_scans, a.failed_scans,
-            a.reported_records.map_or("—".into(), |n| n.to_string()), a.held_records, a.completeness, a.completeness
+            if a.silent { "flag" } else { "" },
+            esc(&a.site_id),
+            esc(&a.agent),
+            esc(&a.state),
+            esc(&a.version),
+            a.last_heard.map_or_else(|| "—".into(), Ts::rfc3339),
+            date(a.last_completed_scan),
+            a.completed_scans,
+            a.partial_scans,
+            a.failed_scans,
+            a.reported_records
+                .map_or_else(|| "—".into(), |n| n.to_string()),
+            a.held_records,
+            a.completeness,
+            a.completeness
         );
     }
     h.push_str("</table>");
@@ -405,15 +660,58 @@ fn changes(h: &mut String, e: &Estate) {
     h.push_str(r#"<section class="view" id="changes"><h2>Changes</h2>"#);
     let breaches = e.changes.new_restricted.iter().filter(|r| r.breach).count();
     let _ = write!(h, r#"<div class="tiles">"#);
-    tile(h, "new installs breaching the ban", &breaches.to_string(), if breaches > 0 { "bad" } else { "good" });
-    tile(h, "regressions", &e.changes.regressions.len().to_string(), if e.changes.regressions.is_empty() { "good" } else { "bad" });
-    tile(h, "unexplained disappearances", &e.changes.disappearances.len().to_string(), "warn");
-    tile(h, "silent agents", &e.changes.silent_agents.len().to_string(), "warn");
+    tile(
+        h,
+        "new installs breaching the ban",
+        &breaches.to_string(),
+        if breaches > 0 { "bad" } else { "good" },
+    );
+    tile(
+        h,
+        "regressions",
+        &e.changes.regressions.len().to_string(),
+        if e.changes.regressions.is_empty() {
+            "good"
+        } else {
+            "bad"
+        },
+    );
+    tile(
+        h,
+        "unexplained disappearances",
+        &e.changes.disappearances.len().to_string(),
+        "warn",
+    );
+    tile(
+        h,
+        "silent agents",
+        &e.changes.silent_agents.len().to_string(),
+        "warn",
+    );
     h.push_str("</div>");
-    change_table(h, "New restricted devices", &e.changes.new_restricted, "None since the no-new-deployments date.");
-    change_table(h, "Regressions: seen again after removal", &e.changes.regressions, "None.");
-    change_table(h, "Unexplained disappearances (not counted as removed)", &e.changes.disappearances, "None.");
-    let _ = write!(h, "<h3>Silent agents ({})</h3>", e.changes.silent_agents.len());
+    change_table(
+        h,
+        "New restricted devices",
+        &e.changes.new_restricted,
+        "None since the no-new-deployments date.",
+    );
+    change_table(
+        h,
+        "Regressions: seen again after removal",
+        &e.changes.regressions,
+        "None.",
+    );
+    change_table(
+        h,
+        "Unexplained disappearances (not counted as removed)",
+        &e.changes.disappearances,
+        "None.",
+    );
+    let _ = write!(
+        h,
+        "<h3>Silent agents ({})</h3>",
+        e.changes.silent_agents.len()
+    );
     agent_table(h, &e.changes.silent_agents);
     unknown_note(h, e);
     h.push_str("</section>");
@@ -424,13 +722,43 @@ fn coverage(h: &mut String, e: &Estate) {
     h.push_str(r#"<section class="view" id="coverage"><h2>Coverage</h2>"#);
     h.push_str(r#"<p class="unknown big"><b>Unknown is not zero.</b> A site with no completed scan has an unknown number of restricted cameras, not none.</p><div class="tiles">"#);
     tile(h, "sites registered", &c.sites_registered.to_string(), "");
-    tile(h, "sites with an agent", &c.sites_with_agent.to_string(), "");
-    tile(h, &format!("scanned within {} days", c.fresh_days), &c.sites_scanned_fresh.to_string(), "good");
-    tile(h, "never scanned", &c.sites_never_scanned.len().to_string(), "bad");
-    tile(h, &format!("silent > {} days", c.silent_days), &c.sites_silent.len().to_string(), "warn");
-    tile(h, "discovered, not registered", &c.unregistered_sites.len().to_string(), "warn");
+    tile(
+        h,
+        "sites with an agent",
+        &c.sites_with_agent.to_string(),
+        "",
+    );
+    tile(
+        h,
+        &format!("scanned within {} days", c.fresh_days),
+        &c.sites_scanned_fresh.to_string(),
+        "good",
+    );
+    tile(
+        h,
+        "never scanned",
+        &c.sites_never_scanned.len().to_string(),
+        "bad",
+    );
+    tile(
+        h,
+        &format!("silent > {} days", c.silent_days),
+        &c.sites_silent.len().to_string(),
+        "warn",
+    );
+    tile(
+        h,
+        "discovered, not registered",
+        &c.unregistered_sites.len().to_string(),
+        "warn",
+    );
     let auth_total = c.auth_ok + c.auth_failed;
-    tile(h, "identity read (auth success)", &format!("{:.0}%", burndown::pct(c.auth_ok, auth_total)), "");
+    tile(
+        h,
+        "identity read (auth success)",
+        &format!("{:.0}%", burndown::pct(c.auth_ok, auth_total)),
+        "",
+    );
     h.push_str("</div><h3>Last completed scan</h3><table><tr><th>age</th><th>sites</th></tr>");
     for (k, v) in &c.scan_age {
         let _ = write!(h, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
@@ -439,8 +767,16 @@ fn coverage(h: &mut String, e: &Estate) {
     for (k, v) in &c.methods {
         let _ = write!(h, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
     }
-    let _ = write!(h, "</table><p class=\"meta\">Authentication: {} read, {} refused, {} not tried.</p>", c.auth_ok, c.auth_failed, c.auth_not_tried);
-    for (title, list) in [("Never scanned", &c.sites_never_scanned), ("Silent", &c.sites_silent), ("Discovered but not in the registry", &c.unregistered_sites)] {
+    let _ = write!(
+        h,
+        "</table><p class=\"meta\">Authentication: {} read, {} refused, {} not tried.</p>",
+        c.auth_ok, c.auth_failed, c.auth_not_tried
+    );
+    for (title, list) in [
+        ("Never scanned", &c.sites_never_scanned),
+        ("Silent", &c.sites_silent),
+        ("Discovered but not in the registry", &c.unregistered_sites),
+    ] {
         let _ = write!(h, "<h3>{title} ({})</h3><p class=\"list\">", list.len());
         let shown: Vec<String> = list.iter().take(300).map(|s| esc(s)).collect();
         h.push_str(&shown.join(", "));
@@ -513,7 +849,10 @@ mod tests {
     #[test]
     fn escapes_camera_strings_and_urls() {
         let cases = [
-            ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
             ("a\"b'c&d", "a&quot;b&#39;c&amp;d"),
             ("http://10.0.0.1/x", "http&#58;//10.0.0.1/x"),
             ("bell\u{7}", "bell "),
@@ -521,6 +860,9 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(esc(input), want);
         }
-        assert_eq!(device_anchor("Site 1", "ip-10.0.0.1"), "device-site_1-ip-10_0_0_1");
+        assert_eq!(
+            device_anchor("Site 1", "ip-10.0.0.1"),
+            "device-site_1-ip-10_0_0_1"
+        );
     }
 }

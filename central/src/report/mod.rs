@@ -44,7 +44,12 @@ pub enum ReportError {
 }
 
 /// Renders `e` as `format` into bytes (`table` picks the CSV table).
-pub fn render(e: &Estate, format: Format, table: &str, detail: &html::Detail) -> Result<Vec<u8>, ReportError> {
+pub fn render(
+    e: &Estate,
+    format: Format,
+    table: &str,
+    detail: &html::Detail,
+) -> Result<Vec<u8>, ReportError> {
     match format {
         Format::Html => Ok(html::render(e, detail).into_bytes()),
         Format::Json => Ok(json::render(e)?),

@@ -11,7 +11,9 @@ pub fn render(e: &Estate) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     summary(&mut wb, e, &bold)?;
     for name in TABLES {
-        let Some(t) = csv::table(e, name) else { continue };
+        let Some(t) = csv::table(e, name) else {
+            continue;
+        };
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(title(name))?;
         ws.set_freeze_panes(1, 0)?;
@@ -50,20 +52,62 @@ fn summary(wb: &mut Workbook, e: &Estate, bold: &Format) -> Result<(), XlsxError
     ws.set_name("Summary")?;
     let p = e.projection.as_ref();
     let rows: Vec<(&str, String)> = vec![
-        ("programme", e.programme.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "(none)".into())),
-        ("lens", e.programme.as_ref().map(|p| p.lens.as_str().to_owned()).unwrap_or_default()),
+        (
+            "programme",
+            e.programme
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| "(none)".into()),
+        ),
+        (
+            "lens",
+            e.programme
+                .as_ref()
+                .map(|p| p.lens.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
         ("as at", e.as_at.rfc3339()),
-        ("deadline", e.programme.as_ref().map(|p| p.deadline.date()).unwrap_or_default()),
-        ("remaining (confirmed)", e.tiles.remaining_confirmed.to_string()),
-        ("remaining (suspected)", e.tiles.remaining_suspected.to_string()),
+        (
+            "deadline",
+            e.programme
+                .as_ref()
+                .map(|p| p.deadline.date())
+                .unwrap_or_default(),
+        ),
+        (
+            "remaining (confirmed)",
+            e.tiles.remaining_confirmed.to_string(),
+        ),
+        (
+            "remaining (suspected)",
+            e.tiles.remaining_suspected.to_string(),
+        ),
         ("verified", e.tiles.verified.to_string()),
         ("disposed", e.tiles.disposed.to_string()),
         ("exceptions active", e.tiles.exceptions_active.to_string()),
-        ("rate per week (trailing)", p.map(|p| format!("{:.2}", p.rate_per_week)).unwrap_or_default()),
-        ("required per week", p.and_then(|p| p.required_per_week).map(|r| format!("{r:.2}")).unwrap_or_default()),
-        ("projected completion", e.tiles.projected_completion.map(|t| t.date()).unwrap_or_default()),
+        (
+            "rate per week (trailing)",
+            p.map(|p| format!("{:.2}", p.rate_per_week))
+                .unwrap_or_default(),
+        ),
+        (
+            "required per week",
+            p.and_then(|p| p.required_per_week)
+                .map(|r| format!("{r:.2}"))
+                .unwrap_or_default(),
+        ),
+        (
+            "projected completion",
+            e.tiles
+                .projected_completion
+                .map(|t| t.date())
+                .unwrap_or_default(),
+        ),
         ("verdict", e.tiles.verdict.clone()),
-        ("sites never scanned (unknown, not zero)", e.coverage.sites_never_scanned.len().to_string()),
+        (
+            "sites never scanned (unknown, not zero)",
+            e.coverage.sites_never_scanned.len().to_string(),
+        ),
         ("redacted", e.redacted.join(", ")),
     ];
     ws.write_string_with_format(0, 0, "item", bold)?;

@@ -12,9 +12,18 @@ use crate::programme::{Action, Change, Claim, Step};
 use crate::store::{Appended, Store};
 use crate::time::Ts;
 
-const DEVICE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/payloads/device.json"));
-const FINISHED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/payloads/scan-finished.json"));
-const HEARTBEAT: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/payloads/heartbeat.json"));
+const DEVICE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/payloads/device.json"
+));
+const FINISHED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/payloads/scan-finished.json"
+));
+const HEARTBEAT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/payloads/heartbeat.json"
+));
 
 /// Runs every case; panics with the case's name on the first failure.
 pub fn run(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
@@ -53,11 +62,29 @@ fn all(s: &mut dyn Store, until: Option<Ts>) -> Vec<Fact> {
 fn dedupe_by_msg_id(s: &mut dyn Store) {
     let a = fact(DEVICE, "m1", "gw-01", "b1", 1, 100);
     let b = fact(FINISHED, "m2", "gw-01", "b1", 2, 101);
-    assert_eq!(s.append_facts(&[a.clone(), b.clone()]).unwrap(), Appended { new: 2, duplicate: 0 }, "dedupe: first append");
-    assert_eq!(s.append_facts(&[b, a.clone()]).unwrap(), Appended { new: 0, duplicate: 2 }, "dedupe: redelivery");
+    assert_eq!(
+        s.append_facts(&[a.clone(), b.clone()]).unwrap(),
+        Appended {
+            new: 2,
+            duplicate: 0
+        },
+        "dedupe: first append"
+    );
+    assert_eq!(
+        s.append_facts(&[b, a.clone()]).unwrap(),
+        Appended {
+            new: 0,
+            duplicate: 2
+        },
+        "dedupe: redelivery"
+    );
     let mut changed = a;
     changed.seq = 99;
-    assert_eq!(s.append_facts(&[changed]).unwrap().new, 0, "dedupe: same msg_id, other content");
+    assert_eq!(
+        s.append_facts(&[changed]).unwrap().new,
+        0,
+        "dedupe: same msg_id, other content"
+    );
     assert_eq!(s.fact_count().unwrap(), 2, "dedupe: count");
 }
 
@@ -76,7 +103,10 @@ fn replay_order_and_until(s: &mut dyn Store) {
     }
     let ids: Vec<String> = all(s, None).into_iter().map(|f| f.msg_id).collect();
     assert_eq!(ids, ["m1", "m2", "m3", "m4", "m5", "m6"], "replay order");
-    let ids: Vec<String> = all(s, Some(Ts(200))).into_iter().map(|f| f.msg_id).collect();
+    let ids: Vec<String> = all(s, Some(Ts(200)))
+        .into_iter()
+        .map(|f| f.msg_id)
+        .collect();
     assert_eq!(ids.len(), 5, "until is inclusive: {ids:?}");
     assert!(all(s, Some(Ts(99))).is_empty(), "until before everything");
 }
@@ -127,7 +157,10 @@ fn actions_are_kept_in_order(s: &mut dyn Store) {
     for a in &written {
         ids.push(s.append_action(a).unwrap());
     }
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "action ids increase: {ids:?}");
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "action ids increase: {ids:?}"
+    );
     let back = s.actions().unwrap();
     assert_eq!(back.len(), 3, "actions: count");
     for ((b, w), id) in back.iter().zip(&written).zip(&ids) {
@@ -144,10 +177,15 @@ fn newest_heartbeat_wins(s: &mut dyn Store) {
     let mut older = hb.clone();
     older.envelope.ts = "2026-11-29T06:00:00Z".into();
     older.uptime_s = 1;
-    s.put_heartbeat("school-042", "gw-01", Ts(11), &older).unwrap();
+    s.put_heartbeat("school-042", "gw-01", Ts(11), &older)
+        .unwrap();
     let got = s.heartbeats().unwrap();
     assert_eq!(got.len(), 1, "heartbeat: one per agent");
-    assert_eq!(got[0].ts, Ts::parse("2026-11-29T06:05:00Z").unwrap(), "heartbeat: newest kept");
+    assert_eq!(
+        got[0].ts,
+        Ts::parse("2026-11-29T06:05:00Z").unwrap(),
+        "heartbeat: newest kept"
+    );
     assert_eq!(got[0].body["uptime_s"], 301, "heartbeat: body kept");
 }
 
@@ -159,7 +197,10 @@ impl TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let p = std::env::temp_dir().join(format!("camaudit-central-{tag}-{}-{nanos}", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "camaudit-central-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&p).expect("create temp dir");
         Self(p)
     }

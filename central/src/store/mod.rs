@@ -64,17 +64,28 @@ pub trait Store: Send {
     /// Every action, by id.
     fn actions(&mut self) -> Result<Vec<Action>, StoreError>;
     /// Keeps the heartbeat if it is the agent's newest.
-    fn put_heartbeat(&mut self, site: &str, agent: &str, received_at: Ts, hb: &HeartbeatMessage) -> Result<(), StoreError>;
+    fn put_heartbeat(
+        &mut self,
+        site: &str,
+        agent: &str,
+        received_at: Ts,
+        hb: &HeartbeatMessage,
+    ) -> Result<(), StoreError>;
     fn heartbeats(&mut self) -> Result<Vec<Heartbeat>, StoreError>;
 }
 
 /// Opens `spec`: a `postgres://` or `postgresql://` URL, a `host=… ` connection string, or
 /// a SQLite file path (created if missing).
 pub fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") || spec.contains("host=") {
+    if spec.starts_with("postgres://")
+        || spec.starts_with("postgresql://")
+        || spec.contains("host=")
+    {
         Ok(Box::new(postgres::PgStore::connect(spec)?))
     } else {
-        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(spec))?))
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(
+            spec,
+        ))?))
     }
 }
 
@@ -194,6 +205,9 @@ pub(crate) fn action_from(
         actor,
         reason,
         change: serde_json::from_str(change).map_err(corrupt)?,
-        before: before.map(|b| serde_json::from_str(&b)).transpose().map_err(corrupt)?,
+        before: before
+            .map(|b| serde_json::from_str(&b))
+            .transpose()
+            .map_err(corrupt)?,
     })
 }

@@ -84,7 +84,8 @@ impl PgStore {
 impl Store for PgStore {
     fn append_facts(&mut self, facts: &[Fact]) -> Result<Appended, StoreError> {
         let mut tx = self.client.transaction()?;
-        let rec = tx.prepare("INSERT INTO record (hash, body) VALUES ($1, $2) ON CONFLICT DO NOTHING")?;
+        let rec =
+            tx.prepare("INSERT INTO record (hash, body) VALUES ($1, $2) ON CONFLICT DO NOTHING")?;
         let ins = tx.prepare(
             "INSERT INTO fact (msg_id, site, agent, boot_id, seq, ts, received_at, kind, device_key, \
              scan_id, record_hash, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -154,7 +155,10 @@ impl Store for PgStore {
     }
 
     fn fact_count(&mut self) -> Result<u64, StoreError> {
-        let n: i64 = self.client.query_one("SELECT COUNT(*) FROM fact", &[])?.get(0);
+        let n: i64 = self
+            .client
+            .query_one("SELECT COUNT(*) FROM fact", &[])?
+            .get(0);
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -199,7 +203,13 @@ impl Store for PgStore {
             .collect()
     }
 
-    fn put_heartbeat(&mut self, site: &str, agent: &str, received_at: Ts, hb: &HeartbeatMessage) -> Result<(), StoreError> {
+    fn put_heartbeat(
+        &mut self,
+        site: &str,
+        agent: &str,
+        received_at: Ts,
+        hb: &HeartbeatMessage,
+    ) -> Result<(), StoreError> {
         let ts = Ts::parse(&hb.envelope.ts).unwrap_or(received_at);
         let body = serde_json::to_string(hb).unwrap_or_default();
         self.client.execute(

@@ -93,7 +93,9 @@ impl SqliteStore {
         self.conn.execute_batch(SCHEMA).map_err(self.err())?;
         let found: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.err())?;
         match found.and_then(|v| v.parse::<i64>().ok()) {
@@ -232,7 +234,9 @@ impl Store for SqliteStore {
         let err = self.err();
         let mut stmt = self
             .conn
-            .prepare("SELECT id, at, recorded_at, actor, reason, change, before FROM action ORDER BY id")
+            .prepare(
+                "SELECT id, at, recorded_at, actor, reason, change, before FROM action ORDER BY id",
+            )
             .map_err(&err)?;
         let mut rows = stmt.query([]).map_err(&err)?;
         let mut out = Vec::new();
@@ -251,7 +255,13 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn put_heartbeat(&mut self, site: &str, agent: &str, received_at: Ts, hb: &HeartbeatMessage) -> Result<(), StoreError> {
+    fn put_heartbeat(
+        &mut self,
+        site: &str,
+        agent: &str,
+        received_at: Ts,
+        hb: &HeartbeatMessage,
+    ) -> Result<(), StoreError> {
         let ts = Ts::parse(&hb.envelope.ts).unwrap_or(received_at);
         let body = serde_json::to_string(hb).unwrap_or_default();
         self.conn
@@ -269,7 +279,9 @@ impl Store for SqliteStore {
         let err = self.err();
         let mut stmt = self
             .conn
-            .prepare("SELECT site, agent, ts, received_at, body FROM heartbeat ORDER BY site, agent")
+            .prepare(
+                "SELECT site, agent, ts, received_at, body FROM heartbeat ORDER BY site, agent",
+            )
             .map_err(&err)?;
         let mut rows = stmt.query([]).map_err(&err)?;
         let mut out = Vec::new();
@@ -307,8 +319,12 @@ mod tests {
         let path = dir.path().join("s.db");
         drop(SqliteStore::open(&path).unwrap());
         let c = Connection::open(&path).unwrap();
-        c.execute("UPDATE meta SET value = '99' WHERE key = 'schema'", []).unwrap();
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'schema'", [])
+            .unwrap();
         drop(c);
-        assert!(matches!(SqliteStore::open(&path), Err(StoreError::Schema { found: 99, .. })));
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::Schema { found: 99, .. })
+        ));
     }
 }

@@ -23,7 +23,9 @@ pub fn require(tool: &str, package: &str) -> PathBuf {
             return p;
         }
     }
-    panic!("{tool} is not installed: this test needs a real one (apt-get install -y {package}); CI installs it");
+    panic!(
+        "{tool} is not installed: this test needs a real one (apt-get install -y {package}); CI installs it"
+    );
 }
 
 pub fn free_port() -> u16 {
@@ -93,7 +95,10 @@ impl Broker {
 
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(10) {
                 if let Ok(Some(_)) = c.try_wait() {
@@ -129,7 +134,12 @@ pub struct Postgres {
 fn pg_bin() -> PathBuf {
     let root = Path::new("/usr/lib/postgresql");
     let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path().join("bin")).filter(|p| p.join("initdb").is_file()).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("initdb").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     versions.sort();
     versions.pop().unwrap_or_else(|| {
@@ -145,15 +155,55 @@ impl Postgres {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).expect("mkdir data");
         if as_postgres {
-            let ok = Command::new("chown").arg("-R").arg("postgres:postgres").arg(dir.path()).status();
-            assert!(ok.is_ok_and(|s| s.success()), "chown to postgres failed (is the postgres user there?)");
+            let ok = Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(dir.path())
+                .status();
+            assert!(
+                ok.is_ok_and(|s| s.success()),
+                "chown to postgres failed (is the postgres user there?)"
+            );
             let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
         }
         let port = free_port();
-        let pg = Self { port, dir, bin, as_postgres };
-        pg.run("initdb", &["-D", &pg.data(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", pg.dir.path().display());
-        pg.run("pg_ctl", &["-D", &pg.data(), "-o", &opts, "-l", &format!("{}/pg.log", pg.dir.path().display()), "-w", "start"]);
+        let pg = Self {
+            port,
+            dir,
+            bin,
+            as_postgres,
+        };
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &pg.data(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        );
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            pg.dir.path().display()
+        );
+        pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &pg.data(),
+                "-o",
+                &opts,
+                "-l",
+                &format!("{}/pg.log", pg.dir.path().display()),
+                "-w",
+                "start",
+            ],
+        );
         wait_port(port, "postgres");
         pg
     }
@@ -165,16 +215,29 @@ impl Postgres {
     fn run(&self, tool: &str, args: &[&str]) {
         let exe = self.bin.join(tool);
         let out = if self.as_postgres {
-            Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&exe).args(args).output()
+            Command::new("runuser")
+                .arg("-u")
+                .arg("postgres")
+                .arg("--")
+                .arg(&exe)
+                .args(args)
+                .output()
         } else {
             Command::new(&exe).args(args).output()
         }
         .unwrap_or_else(|e| panic!("{tool}: {e} (runuser is in util-linux)"));
-        assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn url(&self, db: &str) -> String {
-        format!("host=127.0.0.1 port={} user=postgres dbname={db}", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname={db}",
+            self.port
+        )
     }
 }
 
@@ -184,7 +247,13 @@ impl Drop for Postgres {
         let data = self.data();
         let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
         let _ = if self.as_postgres {
-            Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&exe).args(args).output()
+            Command::new("runuser")
+                .arg("-u")
+                .arg("postgres")
+                .arg("--")
+                .arg(&exe)
+                .args(args)
+                .output()
         } else {
             Command::new(&exe).args(args).output()
         };
@@ -192,7 +261,10 @@ impl Drop for Postgres {
 }
 
 fn unsafe_is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
 /// Headless Chromium with the flags that keep it off the network, a fresh profile each run.
@@ -200,9 +272,15 @@ pub fn chromium(args: &[String]) -> std::process::Output {
     let bin = ["chromium", "chromium-headless-shell", "chromium-browser"]
         .iter()
         .find_map(|t| {
-            std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(t)).find(|p| p.is_file()))
+            std::env::var_os("PATH").and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join(t))
+                    .find(|p| p.is_file())
+            })
         })
-        .unwrap_or_else(|| panic!("chromium is not installed: apt-get install -y chromium; CI installs it"));
+        .unwrap_or_else(|| {
+            panic!("chromium is not installed: apt-get install -y chromium; CI installs it")
+        });
     let profile = TempDir::new("chromium-profile");
     let mut cmd = Command::new(bin);
     cmd.args([
