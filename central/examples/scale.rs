@@ -6,6 +6,8 @@
 //! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 //!   cargo run --release -p camaudit-central --example scale -- 10000 50
 //! ```
+//!
+//! `CAMAUDIT_BENCH_DB=FILE` keeps the database, for timing `camaudit-central report` on it.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -192,4 +194,9 @@ async fn main() {
     );
     let _ = broker.kill();
     let _ = broker.wait();
+    drop(s);
+    if let Some(keep) = std::env::var_os("CAMAUDIT_BENCH_DB") {
+        std::fs::copy(&db, &keep).unwrap();
+        println!("database kept at {}", std::path::Path::new(&keep).display());
+    }
 }
