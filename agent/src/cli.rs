@@ -46,6 +46,102 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout.
     Man,
+    /// Run the site agent: scan on a schedule, keep the inventory, publish it over MQTT.
+    Run(RunArgs),
+    /// Print the estate from the broker's retained messages (per site, and every device).
+    Report(ReportArgs),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `camaudit run`. Flags override `CAMAUDIT_*` variables, which override the file.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Configuration file (TOML, see deploy/config.example.toml).
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "/etc/camaudit/config.toml"
+    )]
+    pub config: PathBuf,
+    /// Site name (agent.site).
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+    /// Agent id (agent.id; default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub agent_id: Option<String>,
+    /// State directory for the inventory and the durable queue (agent.state_dir).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Broker URL, mqtts://HOST[:PORT] or mqtt://HOST[:PORT] (mqtt.url).
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// Time between scans (scan.interval).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (and its secret files); exit 2 when it is refused.
+    Check {
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            default_value = "/etc/camaudit/config.toml"
+        )]
+        config: PathBuf,
+    },
+}
+
+/// `camaudit report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Broker URL, mqtts://HOST[:PORT] or mqtt://HOST[:PORT].
+    #[arg(long, value_name = "URL", required_unless_present = "config")]
+    pub broker: Option<String>,
+    /// Take the broker settings from this agent configuration's [mqtt] section.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// CA certificate of the broker (PEM), for mqtts://.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// Client key (PEM) for mutual TLS; must not be world-readable.
+    #[arg(long, value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// File holding the broker password (first line; must not be world-readable).
+    #[arg(long, value_name = "FILE", requires = "username")]
+    pub password_file: Option<PathBuf>,
+    /// Topic prefix.
+    #[arg(long, value_name = "PREFIX", default_value = "camaudit")]
+    pub prefix: String,
+    /// Only this site (repeatable). Default: every site with an agent status.
+    #[arg(long = "site", value_name = "NAME")]
+    pub sites: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// A site's snapshot is taken as complete after this long without a new message.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub settle: std::time::Duration,
+    /// Most time spent reading one site.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 /// Options shared by `scan` and `probe`.
@@ -88,8 +184,8 @@ pub struct ScanArgs {
     /// How long to listen for discovery replies after the last probe.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub wait: std::time::Duration,
-    /// Discovery methods, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "ws-discovery")]
+    /// Discovery methods, comma separated: ws-discovery, sadp, dhip, or all.
+    #[arg(long, value_delimiter = ',', default_value = "all")]
     pub methods: Vec<String>,
     /// Only discover: do not contact the devices over HTTP.
     #[arg(long)]

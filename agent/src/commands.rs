@@ -2,7 +2,7 @@
 //! lives here and in `main.rs` only.
 
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,12 +12,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use camaudit::cli::{AccessArgs, Cli, Command, FailOn, Format, ProbeArgs, ScanArgs};
 use camaudit::credentials::{self, Credential, CredentialSet, Secret};
-use camaudit::discovery::{Found, wsd};
-use camaudit::interrogate::{self, Ctx};
-use camaudit::net::{interfaces, neighbour};
+use camaudit::interrogate::Ctx;
+use camaudit::net::interfaces;
 use camaudit::output;
 use camaudit::scan::{self, Progress, ScanConfig};
-use camaudit::scope::{Scope, Target};
+use camaudit::scope::Target;
 use camaudit::{http, url::DeviceUrl};
 use camaudit_attribution::PolicySet;
 use camaudit_protocol::record::{Method, ScanReport};
@@ -57,23 +56,30 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run(args) => crate::commands_run::run_cmd(args).await,
+        Command::Report(args) => crate::commands_run::report_cmd(args).await,
+        Command::Config(c) => crate::commands_run::config_cmd(c),
     }
 }
 
 fn parse_methods(names: &[String]) -> anyhow::Result<Vec<Method>> {
     let mut out = Vec::new();
     for n in names {
-        let m = match n.trim() {
-            "ws-discovery" | "wsd" | "onvif" => Method::WsDiscovery,
-            "all" => Method::WsDiscovery,
+        let picked: &[Method] = match n.trim() {
+            "ws-discovery" | "wsd" | "onvif" => &[Method::WsDiscovery],
+            "sadp" => &[Method::Sadp],
+            "dhip" => &[Method::Dhip],
+            "all" => &scan::DISCOVERY_METHODS,
             other => {
                 return Err(usage(format!(
-                    "unknown discovery method {other:?}; available: ws-discovery"
+                    "unknown discovery method {other:?}; available: ws-discovery, sadp, dhip, all"
                 )));
             }
         };
-        if !out.contains(&m) {
-            out.push(m);
+        for &m in picked {
+            if !out.contains(&m) {
+                out.push(m);
+            }
         }
     }
     Ok(out)
@@ -281,44 +287,13 @@ fn parse_host(s: &str) -> anyhow::Result<(Ipv4Addr, Option<u16>, Option<String>)
 async fn probe_cmd(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let (ip, port, url) = parse_host(&args.host)?;
     let host_net = ipnet::IpNet::from(IpAddr::V4(ip));
-    let scope = Scope::new([host_net]);
     let policy = policies(&args.access)?;
     let ctx = Ctx {
         credentials: load_credentials(&args.access, &[host_net])?,
         limits: limits(args.access.timeout),
     };
-    let plan = wsd::Plan {
-        interfaces: Vec::new(),
-        unicast: vec![SocketAddrV4::new(
-            ip,
-            port.unwrap_or(camaudit_protocol::wsdiscovery::PORT),
-        )],
-        wait: args.wait,
-        repeats: 2,
-        repeat_gap: Duration::from_millis(50),
-        rate: 100,
-    };
-    let ids = [
-        format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-    ];
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let stats = Arc::new(wsd::Stats::default());
-    wsd::discover(plan, scope, ids, tx, stats).await?;
-    let found = match rx.recv().await {
-        Some(f) => f,
-        None => Found {
-            ip,
-            method: Method::Direct,
-            endpoint: None,
-            xaddrs: url.into_iter().collect(),
-            scopes: Vec::new(),
-            interface: None,
-        },
-    };
-    let id = interrogate::interrogate(IpAddr::V4(ip), &found.xaddrs, &ctx).await;
-    let seen = interrogate::rfc3339_seconds(std::time::SystemTime::now());
-    let device = scan::assemble(found, id, &neighbour::table(), &policy, &seen);
+    let device = scan::probe(ip, port, url, args.wait, &ctx, &policy).await?;
+    let seen = device.last_seen.clone();
     let format = pick_format(&args.access);
     let text = match format {
         Format::Table => output::device_detail(&device),
@@ -334,7 +309,7 @@ async fn probe_cmd(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 started_at: seen.clone(),
                 finished_at: seen,
                 interfaces: Vec::new(),
-                methods: vec![device.discovered_by[0]],
+                methods: device.discovered_by.clone(),
                 summary: camaudit_protocol::record::Summary::of(std::slice::from_ref(&device)),
                 devices: vec![device.clone()],
             };

@@ -1,9 +1,11 @@
 //! Interrogation: reading one device's identity over ONVIF, climbing the authentication ladder
 //! only as far as the device makes us.
 //!
-//! Ladder: anonymous GetSystemDateAndTime (the camera's clock) → anonymous GetDeviceInformation
-//! → on NotAuthorized (HTTP 400 fault) a WS-UsernameToken stamped with the camera's clock → on
-//! HTTP 401, or when the token is refused, HTTP Digest. Credentials are used only when the
+//! Ladder: anonymous GetDeviceInformation → on NotAuthorized (HTTP 400 fault) anonymous
+//! GetSystemDateAndTime (the camera's clock) and a WS-UsernameToken stamped with it → on HTTP
+//! 401, or when the token is refused, HTTP Digest. The clock is read only when a token needs it
+//! and GetScopes only when discovery brought no scopes: most cameras answer anonymously, and a
+//! round trip saved per device is a second saved per thousand cameras. Credentials are used only when the
 //! device is inside their networks, never over Basic. The device is contacted only at the
 //! responder's own address; a transport failure (timeout, refused, oversized, truncated) ends
 //! the interrogation, so a hostile device costs one request timeout.
@@ -44,6 +46,9 @@ pub struct Identity {
     pub clock_offset: Option<i64>,
     pub auth: AuthUsed,
     pub errors: Vec<String>,
+    /// A request failed in transport (timeout, refused, oversized, truncated): the device's
+    /// web server is not worth another request.
+    pub transport_failed: bool,
 }
 
 /// How a request is authenticated.
@@ -72,6 +77,8 @@ struct Device<'a> {
     host: String,
     path: String,
     ctx: &'a Ctx,
+    /// Discovery already brought the device's scopes.
+    have_scopes: bool,
     id: Identity,
 }
 
@@ -100,7 +107,7 @@ pub fn service_url(ip: IpAddr, xaddrs: &[String]) -> (SocketAddr, String, Option
 }
 
 /// Reads a device's identity. Never fails: problems are recorded in `Identity::errors`.
-pub async fn interrogate(ip: IpAddr, xaddrs: &[String], ctx: &Ctx) -> Identity {
+pub async fn interrogate(ip: IpAddr, xaddrs: &[String], have_scopes: bool, ctx: &Ctx) -> Identity {
     let (addr, path, note) = service_url(ip, xaddrs);
     let host = match addr {
         SocketAddr::V4(a) if a.port() == 80 => a.ip().to_string(),
@@ -113,64 +120,96 @@ pub async fn interrogate(ip: IpAddr, xaddrs: &[String], ctx: &Ctx) -> Identity {
         host,
         path,
         ctx,
+        have_scopes,
         id: Identity::default(),
     };
     dev.id.service = Some(format!("http://{}{}", dev.host, dev.path));
     dev.id.errors.extend(note);
     if let Err(e) = dev.run().await {
         dev.id.errors.push(e.to_string());
+        dev.id.transport_failed = true;
     }
     dev.id
 }
 
 impl<'a> Device<'a> {
     async fn run(&mut self) -> Result<(), HttpError> {
-        match self
-            .call(
-                Operation::GetSystemDateAndTime,
-                Auth::Anonymous,
-                onvif::parse_system_date_and_time,
-            )
-            .await?
-        {
-            Outcome::Body(t) => self.id.clock_offset = clock_offset(&t, SystemTime::now()),
-            other => self.note("GetSystemDateAndTime", &other),
-        }
-        let auth = self.identify().await?;
-        let Some(auth) = auth else { return Ok(()) };
-        match self
-            .call(
+        let Some(auth) = self.identify().await? else {
+            return Ok(());
+        };
+        if let Some(n) = self
+            .fetch(
+                "GetNetworkInterfaces",
                 Operation::GetNetworkInterfaces,
                 auth,
                 onvif::parse_network_interfaces,
             )
             .await?
         {
-            Outcome::Body(n) => self.id.interfaces = Some(n),
-            other => self.note("GetNetworkInterfaces", &other),
+            self.id.interfaces = Some(n);
         }
-        match self
-            .call(Operation::GetScopes, auth, onvif::parse_scopes)
+        if !self.have_scopes
+            && let Some(s) = self
+                .fetch("GetScopes", Operation::GetScopes, auth, onvif::parse_scopes)
+                .await?
+        {
+            self.id.scopes = s.items;
+        }
+        if let Some(h) = self
+            .fetch(
+                "GetHostname",
+                Operation::GetHostname,
+                auth,
+                onvif::parse_hostname,
+            )
             .await?
         {
-            Outcome::Body(s) => self.id.scopes = s.items,
-            other => self.note("GetScopes", &other),
+            self.id.hostname = h.name;
         }
-        match self
-            .call(Operation::GetHostname, auth, onvif::parse_hostname)
+        if let Some(c) = self
+            .fetch(
+                "GetCapabilities",
+                Operation::GetCapabilities,
+                auth,
+                onvif::parse_capabilities,
+            )
             .await?
         {
-            Outcome::Body(h) => self.id.hostname = h.name,
-            other => self.note("GetHostname", &other),
+            self.id.capability_xaddrs = c.xaddrs.into_iter().map(|(_, x)| x).collect();
         }
-        match self
-            .call(Operation::GetCapabilities, auth, onvif::parse_capabilities)
-            .await?
-        {
-            Outcome::Body(c) => {
-                self.id.capability_xaddrs = c.xaddrs.into_iter().map(|(_, x)| x).collect();
+        Ok(())
+    }
+
+    /// One call whose failure is recorded, not fatal (unless the transport failed).
+    async fn fetch<T>(
+        &mut self,
+        what: &str,
+        op: Operation,
+        auth: Auth<'a>,
+        parse: fn(&[u8]) -> Result<Response<T>, onvif::Error>,
+    ) -> Result<Option<T>, HttpError> {
+        Ok(match self.call(op, auth, parse).await? {
+            Outcome::Body(t) => Some(t),
+            other => {
+                self.note(what, &other);
+                None
             }
-            other => self.note("GetCapabilities", &other),
+        })
+    }
+
+    /// The camera's clock, for stamping a UsernameToken it will accept.
+    async fn read_clock(&mut self) -> Result<(), HttpError> {
+        let parse = onvif::parse_system_date_and_time;
+        if let Some(t) = self
+            .fetch(
+                "GetSystemDateAndTime",
+                Operation::GetSystemDateAndTime,
+                Auth::Anonymous,
+                parse,
+            )
+            .await?
+        {
+            self.id.clock_offset = clock_offset(&t, SystemTime::now());
         }
         Ok(())
     }
@@ -200,6 +239,9 @@ impl<'a> Device<'a> {
             );
             return Ok(None);
         };
+        if !http_401 {
+            self.read_clock().await?;
+        }
         // A 401 means the HTTP layer wants Digest; a token would be refused the same way.
         let ladder: &[Auth<'a>] = if http_401 {
             &[Auth::Digest(cred)]
@@ -316,27 +358,14 @@ impl<'a> Device<'a> {
         })
     }
 
-    /// Records the HTTP Server banner and any authentication realms: both are evidence.
     fn observe(&mut self, resp: &http::Response) {
-        if let Some(s) = resp.header("server") {
-            push_unique(&mut self.id.http_servers, s);
-        }
-        for v in resp.headers_all("www-authenticate") {
-            for ch in auth::parse_www_authenticate(v).unwrap_or_default() {
-                let realm = match ch {
-                    Challenge::Digest(d) => Some(d.realm),
-                    Challenge::Basic { realm } => realm,
-                    _ => None,
-                };
-                if let Some(r) = realm {
-                    push_unique(&mut self.id.realms, &r);
-                }
-            }
-        }
+        observe_http(resp, &mut self.id.http_servers, &mut self.id.realms);
     }
 
+    /// Namespaces from the first reply only: one firmware declares the same preamble on every
+    /// reply, and a second XML pass per reply was a third of the scan's CPU time.
     fn note_namespaces(&mut self, body: &[u8]) {
-        if self.id.namespaces.len() >= 128 {
+        if !self.id.namespaces.is_empty() {
             return;
         }
         for ns in onvif::declared_namespaces(body) {
@@ -365,7 +394,30 @@ impl<'a> Device<'a> {
     }
 }
 
-fn push_unique(v: &mut Vec<String>, s: &str) {
+/// Records a response's HTTP Server banner and authentication realms: both are evidence.
+pub(crate) fn observe_http(
+    resp: &http::Response,
+    servers: &mut Vec<String>,
+    realms: &mut Vec<String>,
+) {
+    if let Some(s) = resp.header("server") {
+        push_unique(servers, s);
+    }
+    for v in resp.headers_all("www-authenticate") {
+        for ch in auth::parse_www_authenticate(v).unwrap_or_default() {
+            let realm = match ch {
+                Challenge::Digest(d) => Some(d.realm),
+                Challenge::Basic { realm } => realm,
+                _ => None,
+            };
+            if let Some(r) = realm {
+                push_unique(realms, &r);
+            }
+        }
+    }
+}
+
+pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
     if v.len() < 16 && !v.iter().any(|x| x == s) {
         v.push(s.chars().take(256).collect());
     }
@@ -396,7 +448,7 @@ pub fn rfc3339_seconds(t: SystemTime) -> String {
     )
 }
 
-fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     let _ = getrandom::fill(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()

@@ -2,6 +2,7 @@
 //! subcommand, and map the outcome to an exit status (DESIGN.md section 1).
 
 mod commands;
+mod commands_run;
 
 use std::process::ExitCode;
 

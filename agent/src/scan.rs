@@ -1,27 +1,28 @@
-//! A scan: discovery and interrogation pipelined (a device is interrogated as soon as its reply
-//! arrives), then one record per device with attribution and policy.
+//! A scan: every selected discovery method runs concurrently within the same listening window;
+//! each device is read as soon as a method reports it (ONVIF for WS-Discovery replies, the
+//! vendor identity page for Hikvision and Dahua families); then [`crate::assemble`] merges the
+//! sightings of one device into one record with attribution and policy.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use camaudit_attribution::{Observation, PolicySet};
-use camaudit_protocol::mac::Mac;
-use camaudit_protocol::record::{
-    Access, Device, Method, Reported, SCAN_SCHEMA, ScanReport, Summary,
-};
-use camaudit_protocol::wsdiscovery::Scopes;
+use camaudit_attribution::PolicySet;
+use camaudit_protocol::record::{Device, Method, SCAN_SCHEMA, ScanReport, Summary};
+use camaudit_protocol::{dhip as dhip_wire, sadp as sadp_wire};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::discovery::{Found, wsd};
+pub use crate::assemble::{Sighting, assemble};
+use crate::discovery::engine::{DiscoveryError, Plan, Stats};
+use crate::discovery::{Found, dhip, sadp, wsd};
+use crate::identity_pages::{self, Page};
 use crate::interrogate::{self, Ctx, Identity, rfc3339_seconds};
 use crate::net::{interfaces::Interface, neighbour};
 use crate::scope::{Scope, Target};
-use crate::url::strip_userinfo;
 
 /// Everything a scan needs, resolved and validated.
 #[derive(Clone, Debug)]
@@ -60,9 +61,9 @@ pub trait Progress: Send + Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// Discovery counters, kept beside the report for logs and benchmarks.
+/// Discovery counters of one method (or all of them summed).
 #[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct ScanStats {
+pub struct DiscoveryCounts {
     pub probes_sent: u64,
     pub datagrams: u64,
     pub accepted: u64,
@@ -70,8 +71,54 @@ pub struct ScanStats {
     pub out_of_scope: u64,
     pub unrelated: u64,
     pub malformed: u64,
+    /// Smallest receive buffer granted.
     pub rcvbuf: u64,
 }
+
+impl DiscoveryCounts {
+    fn of(s: &Stats) -> Self {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Self {
+            probes_sent: n(&s.probes_sent),
+            datagrams: n(&s.datagrams),
+            accepted: n(&s.accepted),
+            duplicates: n(&s.duplicates),
+            out_of_scope: n(&s.out_of_scope),
+            unrelated: n(&s.unrelated),
+            malformed: n(&s.malformed),
+            rcvbuf: n(&s.rcvbuf),
+        }
+    }
+
+    fn add(&mut self, o: &Self) {
+        self.probes_sent += o.probes_sent;
+        self.datagrams += o.datagrams;
+        self.accepted += o.accepted;
+        self.duplicates += o.duplicates;
+        self.out_of_scope += o.out_of_scope;
+        self.unrelated += o.unrelated;
+        self.malformed += o.malformed;
+        self.rcvbuf = if self.rcvbuf == 0 {
+            o.rcvbuf
+        } else {
+            self.rcvbuf.min(o.rcvbuf)
+        };
+    }
+}
+
+/// Discovery counters, kept beside the report for logs and benchmarks.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ScanStats {
+    /// Every method summed.
+    #[serde(flatten)]
+    pub total: DiscoveryCounts,
+    pub by_method: BTreeMap<Method, DiscoveryCounts>,
+    /// Identity pages read (ISAPI, magicBox).
+    pub pages_read: u64,
+}
+
+/// The discovery methods this agent implements, in the order they are listed.
+pub const DISCOVERY_METHODS: [Method; 3] = [Method::WsDiscovery, Method::Sadp, Method::Dhip];
 
 /// Runs one scan to completion.
 pub async fn run(
@@ -80,64 +127,10 @@ pub async fn run(
     progress: &dyn Progress,
 ) -> anyhow::Result<(ScanReport, ScanStats)> {
     let started = SystemTime::now();
-    let scope = cfg.scope();
-    let unicast: Vec<_> = cfg
-        .targets
-        .iter()
-        .flat_map(|t| t.endpoints(wsd_port()))
-        .collect();
-    let plan = wsd::Plan {
-        interfaces: cfg.interfaces.clone(),
-        unicast,
-        wait: cfg.wait,
-        repeats: 2,
-        repeat_gap: Duration::from_millis(50),
-        rate: cfg.rate,
-    };
-    let ids = [new_message_id(), new_message_id()];
-    let stats = Arc::new(wsd::Stats::default());
-    let (tx, mut rx) = mpsc::unbounded_channel::<Found>();
-    let discovery = tokio::spawn(wsd::discover(plan, scope.clone(), ids, tx, stats.clone()));
-
-    let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    let ctx = Arc::new(cfg.ctx.clone());
-    let mut tasks = JoinSet::new();
-    let mut found_count = 0usize;
-    while let Some(f) = rx.recv().await {
-        found_count += 1;
-        progress.found(found_count);
-        let (sem, ctx, interrogate) = (sem.clone(), ctx.clone(), cfg.interrogate);
-        tasks.spawn(async move {
-            let id = if interrogate {
-                let Ok(_permit) = sem.acquire_owned().await else {
-                    return (f, Identity::default());
-                };
-                interrogate::interrogate(IpAddr::V4(f.ip), &f.xaddrs, &ctx).await
-            } else {
-                Identity::default()
-            };
-            (f, id)
-        });
-    }
-    discovery.await??;
-    let mut results = Vec::with_capacity(found_count);
-    while let Some(r) = tasks.join_next().await {
-        match r {
-            Ok(pair) => {
-                results.push(pair);
-                progress.done(results.len());
-            }
-            Err(e) => warn!(error = %e, "interrogation task failed"),
-        }
-    }
+    let (sightings, scan_stats) = sightings(cfg, progress, None).await?;
     let finished = SystemTime::now();
-    let arp = neighbour::table();
     let seen_at = rfc3339_seconds(finished);
-    let mut devices: Vec<Device> = results
-        .into_iter()
-        .map(|(f, id)| assemble(f, id, &arp, policy, &seen_at))
-        .collect();
-    devices = merge_by_key(devices);
+    let mut devices = crate::assemble::devices(sightings, &neighbour::table(), policy, &seen_at);
     devices.sort_by_key(|d| (d.ip.parse::<Ipv4Addr>().ok(), d.key.clone()));
     let summary = Summary::of(&devices);
     let report = ScanReport {
@@ -153,19 +146,214 @@ pub async fn run(
         devices,
         summary,
     };
-    let s = &stats;
-    let scan_stats = ScanStats {
-        probes_sent: s.probes_sent.load(Ordering::Relaxed),
-        datagrams: s.datagrams.load(Ordering::Relaxed),
-        accepted: s.accepted.load(Ordering::Relaxed),
-        duplicates: s.duplicates.load(Ordering::Relaxed),
-        out_of_scope: s.out_of_scope.load(Ordering::Relaxed),
-        unrelated: s.unrelated.load(Ordering::Relaxed),
-        malformed: s.malformed.load(Ordering::Relaxed),
-        rcvbuf: s.rcvbuf.load(Ordering::Relaxed),
-    };
     info!(devices = report.devices.len(), ?scan_stats, "scan finished");
     Ok((report, scan_stats))
+}
+
+/// Everything about one device (`camaudit probe`): every method by unicast to `ip` (the
+/// WS-Discovery probe to `wsd_port`), then ONVIF and the identity page. When WS-Discovery does
+/// not answer, ONVIF is still asked at `url` (or the default device-service path).
+pub async fn probe(
+    ip: Ipv4Addr,
+    wsd_port: Option<u16>,
+    url: Option<String>,
+    wait: Duration,
+    ctx: &Ctx,
+    policy: &PolicySet,
+) -> anyhow::Result<Device> {
+    let cfg = ScanConfig {
+        interfaces: Vec::new(),
+        targets: vec![Target::Host(ip, wsd_port)],
+        wait,
+        methods: DISCOVERY_METHODS.to_vec(),
+        interrogate: true,
+        concurrency: 4,
+        rate: 100,
+        ctx: ctx.clone(),
+        agent: String::new(),
+        site: None,
+    };
+    let direct = Found::direct(ip, url.into_iter().collect());
+    let (sightings, _) = sightings(&cfg, &Silent, Some(direct)).await?;
+    let seen_at = rfc3339_seconds(SystemTime::now());
+    let devices = crate::assemble::devices(sightings, &neighbour::table(), policy, &seen_at);
+    let wanted = ip.to_string();
+    devices
+        .into_iter()
+        .find(|d| d.ip == wanted)
+        .ok_or_else(|| anyhow::anyhow!("{ip}: no record assembled"))
+}
+
+/// Discovery with every selected method at once, each find read as it arrives. `direct`, when
+/// given, is read over ONVIF too unless WS-Discovery found its address.
+async fn sightings(
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+    direct: Option<Found>,
+) -> anyhow::Result<(Vec<Sighting>, ScanStats)> {
+    let scope = cfg.scope();
+    let methods: Vec<Method> = DISCOVERY_METHODS
+        .into_iter()
+        .filter(|m| cfg.methods.contains(m))
+        .collect();
+    // --rate bounds the scan's unicast probes, whatever the number of methods.
+    let rate = cfg.rate / u32::try_from(methods.len().max(1)).unwrap_or(1);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Found>();
+    let mut drivers = Vec::new();
+    for &m in &methods {
+        let stats = Arc::new(Stats::default());
+        let plan = plan_for(cfg, m, rate);
+        let (scope, tx, st) = (scope.clone(), tx.clone(), stats.clone());
+        let task =
+            match m {
+                Method::Sadp => tokio::spawn(async move {
+                    sadp::discover(plan, scope, &new_uuid_upper(), tx, st).await
+                }),
+                Method::Dhip => tokio::spawn(dhip::discover(plan, scope, tx, st)),
+                _ => tokio::spawn(wsd::discover(
+                    plan,
+                    scope,
+                    [new_message_id(), new_message_id()],
+                    tx,
+                    st,
+                )),
+            };
+        drivers.push((m, stats, task));
+    }
+    drop(tx);
+
+    let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    let ctx = Arc::new(cfg.ctx.clone());
+    let claims = Arc::new(PageClaims::default());
+    let mut tasks = JoinSet::new();
+    let mut found_count = 0usize;
+    let mut onvif_found = HashSet::new();
+    let read = |f: Found, tasks: &mut JoinSet<Sighting>| {
+        let (sem, ctx, claims, interrogate) =
+            (sem.clone(), ctx.clone(), claims.clone(), cfg.interrogate);
+        tasks.spawn(async move {
+            if !interrogate {
+                return Sighting::new(f, Identity::default());
+            }
+            let Ok(_permit) = sem.acquire_owned().await else {
+                return Sighting::new(f, Identity::default());
+            };
+            examine(f, &ctx, &claims).await
+        });
+    };
+    while let Some(f) = rx.recv().await {
+        found_count += 1;
+        progress.found(found_count);
+        if f.method == Method::WsDiscovery {
+            onvif_found.insert(f.ip);
+        }
+        read(f, &mut tasks);
+    }
+    if let Some(d) = direct.filter(|d| !onvif_found.contains(&d.ip)) {
+        read(d, &mut tasks);
+    }
+    let mut scan_stats = ScanStats::default();
+    for (m, stats, task) in drivers {
+        let r: Result<(), DiscoveryError> = task.await?;
+        r?;
+        let counts = DiscoveryCounts::of(&stats);
+        scan_stats.total.add(&counts);
+        scan_stats.by_method.insert(m, counts);
+    }
+    let mut sightings = Vec::with_capacity(found_count);
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(s) => {
+                scan_stats.pages_read += s.pages.len() as u64;
+                sightings.push(s);
+                progress.done(sightings.len());
+            }
+            Err(e) => warn!(error = %e, "interrogation task failed"),
+        }
+    }
+    Ok((sightings, scan_stats))
+}
+
+/// The plan of one method: every interface, and the targets on that method's port (a
+/// `--target IP:PORT` port is a WS-Discovery port).
+fn plan_for(cfg: &ScanConfig, m: Method, rate: u32) -> Plan {
+    let port = match m {
+        Method::Sadp => Some(sadp_wire::PORT),
+        Method::Dhip => Some(dhip_wire::PORT),
+        _ => None,
+    };
+    let mut unicast: Vec<SocketAddrV4> = Vec::new();
+    for t in &cfg.targets {
+        match port {
+            Some(p) => unicast.extend(
+                t.endpoints(p)
+                    .into_iter()
+                    .map(|e| SocketAddrV4::new(*e.ip(), p)),
+            ),
+            None => unicast.extend(t.endpoints(wsd_port())),
+        }
+    }
+    Plan {
+        interfaces: cfg.interfaces.clone(),
+        unicast,
+        wait: cfg.wait,
+        repeats: 2,
+        repeat_gap: Duration::from_millis(50),
+        rate,
+    }
+}
+
+/// Identity pages already claimed by one sighting of a device, so a device found by several
+/// methods is asked once.
+#[derive(Default)]
+struct PageClaims(Mutex<HashSet<(Ipv4Addr, Page)>>);
+
+impl PageClaims {
+    fn claim(&self, ip: Ipv4Addr, page: Page) -> bool {
+        self.0.lock().is_ok_and(|mut s| s.insert((ip, page)))
+    }
+}
+
+/// Reads one sighting: ONVIF for WS-Discovery (and direct) finds; then the identity page of
+/// the device's maker family, once per device, when credentials are configured for it or when
+/// only a vendor protocol found it (its banner and realm are then the only HTTP evidence).
+/// Vendor discovery replies already carry the identity ONVIF would give, and a device
+/// answering only them usually has ONVIF switched off, so they are not asked over ONVIF. A
+/// device whose web server failed in transport is not asked again.
+async fn examine(f: Found, ctx: &Ctx, claims: &PageClaims) -> Sighting {
+    let onvif = match f.method {
+        Method::WsDiscovery | Method::Direct => {
+            interrogate::interrogate(IpAddr::V4(f.ip), &f.xaddrs, !f.scopes.is_empty(), ctx).await
+        }
+        _ => Identity::default(),
+    };
+    let mut s = Sighting::new(f, onvif);
+    let page = match s.found.vendor.as_ref().map(|v| v.source) {
+        Some(crate::discovery::IdentitySource::Sadp) => Some(Page::IsapiDeviceInfo),
+        Some(crate::discovery::IdentitySource::Dhip) => Some(Page::MagicBoxSystemInfo),
+        _ => crate::assemble::maker_hint(&s).and_then(|m| Page::for_maker(&m)),
+    };
+    let ip = s.found.ip;
+    let worth_it = s.found.vendor.is_some() || ctx.credentials.for_ip(IpAddr::V4(ip)).is_some();
+    if let Some(page) = page
+        && worth_it
+        && !s.onvif.transport_failed
+        && claims.claim(ip, page)
+    {
+        let port = s
+            .found
+            .vendor
+            .as_ref()
+            .and_then(|v| v.http_port)
+            .unwrap_or_else(|| {
+                interrogate::service_url(IpAddr::V4(ip), &s.found.xaddrs)
+                    .0
+                    .port()
+            });
+        s.pages
+            .push(identity_pages::read(ip, port, page, ctx).await);
+    }
+    s
 }
 
 fn wsd_port() -> u16 {
@@ -176,169 +364,9 @@ fn new_message_id() -> String {
     format!("urn:uuid:{}", uuid::Uuid::new_v4())
 }
 
-/// One device record from what discovery and interrogation learned.
-pub fn assemble(
-    f: Found,
-    id: Identity,
-    arp: &[(Ipv4Addr, Mac)],
-    policy: &PolicySet,
-    seen_at: &str,
-) -> Device {
-    let mut scopes = f.scopes.clone();
-    for s in &id.scopes {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
-    let (mac, mac_source) = find_mac(&f, &id, &scopes, arp);
-    let info = id.info.clone().unwrap_or_default();
-    let decoded = Scopes::parse(&scopes);
-    let reported = Reported {
-        manufacturer: info.manufacturer.clone(),
-        model: info.model.clone().or_else(|| decoded.hardware.clone()),
-        firmware: info.firmware_version.clone(),
-        serial: info.serial_number.clone(),
-        hardware_id: info.hardware_id.clone(),
-        hostname: id.hostname.clone(),
-    };
-    let mut xaddrs: Vec<String> = f.xaddrs.iter().map(|x| strip_userinfo(x)).collect();
-    xaddrs.dedup();
-    let mut all_xaddrs = xaddrs.clone();
-    all_xaddrs.extend(id.capability_xaddrs.iter().map(|x| strip_userinfo(x)));
-    let obs = Observation {
-        mac,
-        manufacturer: reported
-            .manufacturer
-            .clone()
-            .or_else(|| decoded.name.clone()),
-        model: reported.model.clone(),
-        firmware: reported.firmware.clone(),
-        serial: reported.serial.clone(),
-        hardware_id: reported.hardware_id.clone(),
-        scopes,
-        xaddrs: all_xaddrs,
-        namespaces: id.namespaces.clone(),
-        realms: id.realms.clone(),
-        http_servers: id.http_servers.clone(),
-        endpoint: f.endpoint.clone(),
-        vendor: Vec::new(),
-    };
-    let attribution = camaudit_attribution::attribute(&obs);
-    let policy = policy.evaluate(&attribution);
-    let ip = f.ip.to_string();
-    Device {
-        key: Device::key_for(mac.as_ref(), &ip),
-        ip,
-        mac,
-        mac_source: mac_source.map(str::to_owned),
-        endpoint: f.endpoint.map(|e| strip_userinfo(&e)),
-        xaddrs,
-        discovered_by: vec![f.method],
-        reported,
-        attribution,
-        policy,
-        access: Access {
-            auth: id.auth,
-            errors: id.errors,
-        },
-        first_seen: seen_at.to_owned(),
-        last_seen: seen_at.to_owned(),
-    }
-}
-
-/// MAC, in order of trust: the device's own GetNetworkInterfaces, the kernel neighbour table,
-/// an ONVIF MAC scope, the EUI-64 of an IPv6 link-local XAddr, the endpoint-reference tail.
-fn find_mac(
-    f: &Found,
-    id: &Identity,
-    scopes: &[String],
-    arp: &[(Ipv4Addr, Mac)],
-) -> (Option<Mac>, Option<&'static str>) {
-    let usable = |m: &Mac| m.0 != [0; 6] && !m.is_multicast();
-    if let Some(ifs) = &id.interfaces {
-        let m = ifs
-            .interfaces
-            .iter()
-            .filter(|i| i.enabled != Some(false))
-            .filter_map(|i| i.hw_address.as_deref().and_then(|h| Mac::parse(h).ok()))
-            .find(usable);
-        if let Some(m) = m {
-            return (Some(m), Some("onvif"));
-        }
-    }
-    if let Some((_, m)) = arp.iter().find(|(ip, m)| *ip == f.ip && usable(m)) {
-        return (Some(*m), Some("neighbour"));
-    }
-    if let Some(m) = Scopes::parse(scopes)
-        .mac
-        .and_then(|s| Mac::parse(&s).ok())
-        .filter(usable)
-    {
-        return (Some(m), Some("scope"));
-    }
-    if let Some(m) = f.xaddrs.iter().find_map(|x| eui64_mac(x)).filter(usable) {
-        return (Some(m), Some("eui64"));
-    }
-    if let Some(m) = f.endpoint.as_deref().and_then(endpoint_mac).filter(usable) {
-        return (Some(m), Some("endpoint"));
-    }
-    (None, None)
-}
-
-/// The MAC inside an EUI-64 IPv6 address (`fe80::b6a3:82ff:fe0f:d92d` → `b4:a3:82:0f:d9:2d`).
-fn eui64_mac(xaddr: &str) -> Option<Mac> {
-    let u = crate::url::DeviceUrl::parse(xaddr)?;
-    let IpAddr::V6(v6) = u.ip()? else { return None };
-    let o = v6.octets();
-    if o[11] != 0xff || o[12] != 0xfe {
-        return None;
-    }
-    Some(Mac([o[8] ^ 0x02, o[9], o[10], o[13], o[14], o[15]]))
-}
-
-/// Many cameras end their endpoint uuid with their MAC (`urn:uuid:…-b4a3820fd92d`).
-fn endpoint_mac(endpoint: &str) -> Option<Mac> {
-    let tail = endpoint.rsplit('-').next()?;
-    if tail.len() != 12 {
-        return None;
-    }
-    let m = Mac::parse(tail).ok()?;
-    (!m.is_local()).then_some(m)
-}
-
-/// Merges records that turned out to be one device (same MAC key) across interfaces, probe
-/// variants and endpoints.
-fn merge_by_key(devices: Vec<Device>) -> Vec<Device> {
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut out: Vec<Device> = Vec::with_capacity(devices.len());
-    for d in devices {
-        match by_key.get(&d.key) {
-            Some(&i) => {
-                let kept = &mut out[i];
-                for m in d.discovered_by {
-                    if !kept.discovered_by.contains(&m) {
-                        kept.discovered_by.push(m);
-                    }
-                }
-                for x in d.xaddrs {
-                    if !kept.xaddrs.contains(&x) {
-                        kept.xaddrs.push(x);
-                    }
-                }
-                if kept.reported.manufacturer.is_none() && d.reported.manufacturer.is_some() {
-                    kept.reported = d.reported;
-                    kept.attribution = d.attribution;
-                    kept.policy = d.policy;
-                    kept.access = d.access;
-                }
-            }
-            None => {
-                by_key.insert(d.key.clone(), out.len());
-                out.push(d);
-            }
-        }
-    }
-    out
+/// SADP tools send their inquiry's uuid upper-case.
+fn new_uuid_upper() -> String {
+    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
 }
 
 #[cfg(test)]
@@ -346,13 +374,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn recovers_macs_from_eui64_and_endpoint_tails() {
-        // hikvision-ds-2cd3955fwd-iws-probematch.xml: both carry b4:a3:82:0f:d9:2d.
-        let m = eui64_mac("http://[fe80::b6a3:82ff:fe0f:d92d]/onvif/device_service").unwrap();
-        assert_eq!(m.to_string(), "b4:a3:82:0f:d9:2d");
-        let m = endpoint_mac("urn:uuid:18ec6401-3aa0-11b5-83f6-b4a3820fd92d").unwrap();
-        assert_eq!(m.to_string(), "b4:a3:82:0f:d9:2d");
-        assert!(eui64_mac("http://[fe80::1]/x").is_none());
-        assert!(endpoint_mac("urn:uuid:abc").is_none());
+    fn vendor_methods_probe_targets_on_their_own_port() {
+        let cfg = ScanConfig {
+            interfaces: Vec::new(),
+            targets: vec![
+                Target::parse("10.20.0.0/30").unwrap(),
+                Target::parse("10.20.1.7:13702").unwrap(),
+            ],
+            wait: Duration::from_secs(1),
+            methods: DISCOVERY_METHODS.to_vec(),
+            interrogate: true,
+            concurrency: 1,
+            rate: 300,
+            ctx: Ctx {
+                credentials: Default::default(),
+                limits: Default::default(),
+            },
+            agent: "t".into(),
+            site: None,
+        };
+        let ports = |m| {
+            plan_for(&cfg, m, 100)
+                .unicast
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ports(Method::WsDiscovery),
+            ["10.20.0.1:3702", "10.20.0.2:3702", "10.20.1.7:13702"]
+        );
+        assert_eq!(
+            ports(Method::Sadp),
+            ["10.20.0.1:37020", "10.20.0.2:37020", "10.20.1.7:37020"]
+        );
+        assert_eq!(ports(Method::Dhip)[2], "10.20.1.7:37810");
+    }
+
+    #[test]
+    fn a_page_is_claimed_once_per_device() {
+        let c = PageClaims::default();
+        let ip = Ipv4Addr::new(10, 0, 0, 1);
+        assert!(c.claim(ip, Page::IsapiDeviceInfo));
+        assert!(!c.claim(ip, Page::IsapiDeviceInfo));
+        assert!(c.claim(ip, Page::MagicBoxSystemInfo));
     }
 }

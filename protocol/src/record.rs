@@ -95,7 +95,8 @@ pub struct Device {
     pub key: String,
     pub ip: String,
     pub mac: Option<Mac>,
-    /// Where the MAC came from: `onvif`, `neighbour`, `eui64`, `endpoint`, `scope`, `sadp`, `dhip`.
+    /// Where the MAC came from: `onvif`, `sadp`, `dhip`, `isapi`, `neighbour`, `scope`, `eui64`,
+    /// `endpoint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac_source: Option<String>,
     pub endpoint: Option<String>,

@@ -1,5 +1,6 @@
 //! UDP sockets for discovery: one per interface, multicast leaving by that interface only, and a
-//! receive buffer big enough for a few hundred ProbeMatches arriving within half a second.
+//! receive buffer big enough for a few hundred ProbeMatches arriving within half a second; and
+//! a group listener for firmware that answers to the multicast group.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
@@ -63,6 +64,54 @@ pub fn discovery_socket(
     Ok((sock, granted))
 }
 
+/// Opens a receive-only socket on `0.0.0.0:port` joined to `group` on each of `ifaces` (every
+/// other group stays out: IP_MULTICAST_ALL off). Shares the port with other listeners
+/// (SO_REUSEADDR). Joins that fail are skipped; none succeeding is an error. Returns the socket
+/// and the receive buffer size the kernel granted.
+pub fn group_listener(
+    port: u16,
+    group: Ipv4Addr,
+    ifaces: &[Ipv4Addr],
+) -> Result<(UdpSocket, usize), UdpError> {
+    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port));
+    let opt = |option| {
+        move |source| UdpError::Option {
+            addr,
+            option,
+            source,
+        }
+    };
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|source| UdpError::Open { addr, source })?;
+    grow_receive_buffer(&s);
+    s.set_reuse_address(true).map_err(opt("SO_REUSEADDR"))?;
+    s.set_multicast_all_v4(false)
+        .map_err(opt("IP_MULTICAST_ALL"))?;
+    s.set_nonblocking(true).map_err(opt("O_NONBLOCK"))?;
+    s.bind(&addr.into())
+        .map_err(|source| UdpError::Open { addr, source })?;
+    let mut joined = 0;
+    let mut last = None;
+    for iface in ifaces {
+        match s.join_multicast_v4(&group, iface) {
+            Ok(()) => joined += 1,
+            Err(e) => last = Some(e),
+        }
+    }
+    if joined == 0 {
+        let source = last.unwrap_or_else(|| std::io::Error::other("no interface to join on"));
+        return Err(UdpError::Option {
+            addr,
+            option: "IP_ADD_MEMBERSHIP",
+            source,
+        });
+    }
+    let granted = s.recv_buffer_size().unwrap_or(0);
+    let std: std::net::UdpSocket = s.into();
+    let sock = UdpSocket::from_std(std).map_err(|source| UdpError::Open { addr, source })?;
+    Ok((sock, granted))
+}
+
 /// Asks for [`WANT_RCVBUF`]: SO_RCVBUFFORCE when privileged (ignores `net.core.rmem_max`),
 /// else SO_RCVBUF (capped by `rmem_max`). Failure is not fatal: we drain fast either way.
 fn grow_receive_buffer(s: &Socket) {
@@ -103,5 +152,11 @@ mod tests {
         assert!(s.local_addr().unwrap().port() != 0);
         // Unprivileged runs get at least the default; privileged ones get the full request.
         assert!(granted >= 200 * 1024, "granted {granted}");
+    }
+
+    #[tokio::test]
+    async fn a_group_listener_needs_an_interface_to_join_on() {
+        let err = group_listener(0, Ipv4Addr::new(239, 255, 255, 250), &[]).unwrap_err();
+        assert!(err.to_string().contains("IP_ADD_MEMBERSHIP"), "{err}");
     }
 }

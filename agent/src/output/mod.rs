@@ -1,6 +1,6 @@
 //! Output: the scan report as a table, JSON, NDJSON or CSV (DESIGN.md sections 1 and 2).
 
-mod csv_out;
+pub mod csv_out;
 mod table;
 
 use std::io::Write;

@@ -17,6 +17,7 @@ use crate::profile::{HttpStyle, Operation, ProfileTemplates, not_authorized_body
 use crate::soap::{Envelope, parse_envelope};
 use crate::stats::{AuthOutcome, Credentials, Request};
 use crate::template::RenderCtx;
+use crate::vendor::{Protocol, Search, VendorTemplates};
 
 const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const DEVICE_PATH: &str = "/onvif/device_service";
@@ -66,6 +67,9 @@ pub(crate) struct Camera {
     templates: &'static ProfileTemplates,
     pub(crate) http_port: u16,
     digest: Option<DigestChallenge>,
+    /// The web server's challenge for the identity pages (cameras with credentials).
+    web_digest: Option<DigestChallenge>,
+    vendor: Option<&'static VendorTemplates>,
     seen: Mutex<Seen>,
     message_number: AtomicU32,
     reply_ids: AtomicU64,
@@ -95,22 +99,42 @@ impl Camera {
         templates: &'static ProfileTemplates,
         http_port: u16,
     ) -> Self {
+        let seed = SplitMix64::new(u64::from(u32::from(spec.ip))).next_u64();
         let digest = match &spec.auth {
-            AuthMode::Digest { sha256, .. } => {
-                let seed = SplitMix64::new(u64::from(u32::from(spec.ip))).next_u64();
-                Some(DigestChallenge::for_camera(
-                    &spec.identity.serial,
-                    seed,
-                    *sha256,
-                ))
-            }
+            AuthMode::Digest { sha256, .. } => Some(DigestChallenge::for_camera(
+                &spec.identity.serial,
+                seed,
+                *sha256,
+            )),
             _ => None,
+        };
+        let vendor = crate::vendor::templates(spec.profile).ok();
+        let web_digest = match (
+            spec.auth.credentials(),
+            crate::vendor::protocol_of(spec.profile),
+        ) {
+            (None, _) | (_, None) => None,
+            (Some(_), Some(Protocol::Dhip)) => Some(digest.clone().unwrap_or_else(|| {
+                DigestChallenge::for_camera(&spec.identity.serial, seed, false)
+            })),
+            (Some(_), Some(Protocol::Sadp)) => {
+                let serial = &spec.identity.serial;
+                let tail = serial
+                    .get(serial.len().saturating_sub(5)..)
+                    .unwrap_or(serial);
+                Some(DigestChallenge {
+                    realm: format!("IP Camera({tail})"),
+                    ..DigestChallenge::for_camera(serial, seed, false)
+                })
+            }
         };
         Self {
             spec,
             templates,
             http_port,
             digest,
+            web_digest,
+            vendor,
             seen: Mutex::new(Seen::default()),
             message_number: AtomicU32::new(1),
             reply_ids: AtomicU64::new(0),
@@ -179,7 +203,7 @@ impl Camera {
         SplitMix64::new(u64::from(u32::from(self.spec.ip)) << 32 ^ n).uuid_v4()
     }
 
-    fn ctx(&self) -> RenderCtx<'_> {
+    pub(crate) fn ctx(&self) -> RenderCtx<'_> {
         RenderCtx {
             identity: &self.spec.identity,
             ip: self.spec.ip,
@@ -210,7 +234,69 @@ impl Camera {
         answer
     }
 
+    /// The SADP or DHIP reply to an accepted search, if this camera speaks that protocol.
+    pub(crate) fn vendor_reply(&self, search: &Search) -> Option<Vec<u8>> {
+        let reply = self.vendor?.reply.as_ref()?;
+        let speaks = crate::vendor::protocol_of(self.spec.profile);
+        match search {
+            Search::SadpInquiry { .. } if speaks != Some(Protocol::Sadp) => None,
+            Search::DhipSearch if speaks != Some(Protocol::Dhip) => None,
+            Search::SadpInquiry { uuid } => Some(
+                reply
+                    .render(&RenderCtx {
+                        relates_to: uuid,
+                        ..self.ctx()
+                    })
+                    .into_bytes(),
+            ),
+            Search::DhipSearch => {
+                let body = reply.render(&self.ctx());
+                let mut out = crate::vendor::dhip_header(body.len()).to_vec();
+                out.extend_from_slice(body.as_bytes());
+                Some(out)
+            }
+        }
+    }
+
+    /// A web identity page (ISAPI deviceInfo, magicBox getSystemInfo), behind digest when the
+    /// camera has credentials.
+    fn web_page(&self, req: &HttpRequest, log: &mut Request) -> Option<HttpAnswer> {
+        let page = self.vendor?.page(&req.path)?;
+        let outcome = match (self.spec.auth.credentials(), &self.web_digest) {
+            (Some((user, pass)), Some(ch)) => match &req.authorization {
+                Some(h) => match ch.verify(h, &req.method, &req.path, user, pass) {
+                    Ok(()) => AuthOutcome::Accepted,
+                    Err(r) => AuthOutcome::Rejected(r),
+                },
+                None => AuthOutcome::Rejected(Rejection::Missing),
+            },
+            _ => AuthOutcome::NotRequired,
+        };
+        if let Request::Http {
+            credentials, auth, ..
+        } = log
+        {
+            *credentials = credentials_of(&Envelope::default(), req.authorization.as_deref());
+            *auth = outcome;
+        }
+        if let AuthOutcome::Rejected(_) = outcome {
+            return Some(self.challenge_with(self.web_digest.as_ref()));
+        }
+        Some(HttpAnswer {
+            status: 200,
+            content_type: page.content_type,
+            extra_headers: Vec::new(),
+            body: page.body.render(&self.ctx()).into_bytes(),
+            request: placeholder(),
+        })
+    }
+
     fn route(&self, req: &HttpRequest, log: &mut Request) -> HttpAnswer {
+        if req.method == "GET"
+            && let Some(answer) = self.web_page(req, log)
+        {
+            return answer;
+        }
         if req.method != "POST" {
             return plain(405, "Method Not Allowed");
         }
@@ -234,6 +320,10 @@ impl Camera {
         {
             *op_log = envelope.body.as_ref().map(|b| b.local.clone());
             *cred_log = credentials;
+        }
+        // Read (and logged) first, so a test sees what was asked of a switched-off service.
+        if !self.spec.behaviour.serves_onvif() {
+            return plain(404, "Not Found");
         }
         let Some(operation) = operation else {
             let fault = &self.templates.not_supported;
@@ -282,11 +372,11 @@ impl Camera {
     }
 
     fn challenge(&self) -> HttpAnswer {
-        let headers = self
-            .digest
-            .as_ref()
-            .map(DigestChallenge::headers)
-            .unwrap_or_default();
+        self.challenge_with(self.digest.as_ref())
+    }
+
+    fn challenge_with(&self, digest: Option<&DigestChallenge>) -> HttpAnswer {
+        let headers = digest.map(DigestChallenge::headers).unwrap_or_default();
         HttpAnswer {
             status: 401,
             content_type: "text/html",
@@ -575,6 +665,114 @@ mod tests {
         let answer = malformed.answer_http(&post("GetDeviceInformation"));
         assert_eq!(answer.status, 200);
         assert!(parse_envelope(&answer.body).is_err());
+    }
+
+    fn get(path: &str, authorization: Option<String>) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            authorization,
+            ..HttpRequest::default()
+        }
+    }
+
+    /// `Authorization: Digest` for `GET path` (MD5, qop auth), as a client computes it.
+    fn digest(ch: &DigestChallenge, user: &str, pass: &str, path: &str) -> String {
+        use crate::auth::md5_hex;
+        let ha1 = md5_hex(&format!("{user}:{}:{pass}", ch.realm));
+        let ha2 = md5_hex(&format!("GET:{path}"));
+        let response = md5_hex(&format!("{ha1}:{}:00000001:c0ffee:auth:{ha2}", ch.nonce));
+        format!(
+            "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{path}\", \
+             qop=auth, nc=00000001, cnonce=\"c0ffee\", response=\"{response}\"",
+            ch.realm, ch.nonce
+        )
+    }
+
+    #[test]
+    fn identity_pages_need_digest_when_the_camera_has_credentials() {
+        let token = AuthMode::WsUsernameToken {
+            user: "admin".into(),
+            pass: "pw".into(),
+        };
+        let cases = [
+            (
+                Profile::Hikvision,
+                "/ISAPI/System/deviceInfo",
+                "IP Camera(",
+                "<model>",
+            ),
+            (
+                Profile::Amcrest,
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+                "Login to ",
+                "updateSerial=",
+            ),
+        ];
+        for (profile, path, realm, marker) in cases {
+            let cam = camera(profile, token.clone(), Behaviour::OnvifOff);
+            let refused = cam.answer_http(&get(path, None));
+            assert_eq!(refused.status, 401, "{profile}");
+            assert!(
+                refused.extra_headers[0].1.contains(realm),
+                "{:?}",
+                refused.extra_headers
+            );
+            let ch = cam.web_digest.clone().unwrap();
+            let wrong = cam.answer_http(&get(path, Some(digest(&ch, "admin", "nope", path))));
+            assert_eq!(wrong.status, 401);
+            let ok = cam.answer_http(&get(path, Some(digest(&ch, "admin", "pw", path))));
+            assert_eq!(ok.status, 200, "{profile}");
+            let body = String::from_utf8(ok.body).unwrap();
+            assert!(
+                body.contains(marker) && body.contains(&cam.spec.identity.serial),
+                "{body}"
+            );
+            assert!(matches!(
+                ok.request,
+                Request::Http {
+                    credentials: Credentials::HttpDigest,
+                    auth: AuthOutcome::Accepted,
+                    ..
+                }
+            ));
+            // ONVIF is off: the device service is gone.
+            assert_eq!(cam.answer_http(&post("GetSystemDateAndTime")).status, 404);
+        }
+        // Other families serve no identity page; an open camera serves it anonymously.
+        let axis = camera(Profile::Axis, AuthMode::None, Behaviour::Normal);
+        assert_eq!(
+            axis.answer_http(&get("/ISAPI/System/deviceInfo", None))
+                .status,
+            405
+        );
+        let open = camera(Profile::Dahua, AuthMode::None, Behaviour::Normal);
+        let page = open.answer_http(&get("/cgi-bin/magicBox.cgi?action=getSystemInfo", None));
+        assert_eq!((page.status, page.content_type), (200, "text/plain"));
+        assert_eq!(open.answer_http(&post("GetSystemDateAndTime")).status, 200);
+    }
+
+    #[test]
+    fn vendor_replies_echo_the_inquiry_and_carry_the_dhip_header() {
+        let hik = camera(Profile::Hikvision, AuthMode::None, Behaviour::OnvifOff);
+        let reply = hik
+            .vendor_reply(&Search::SadpInquiry {
+                uuid: "0A1B2C3D-0000-0000-0000-000000000000".into(),
+            })
+            .unwrap();
+        let text = String::from_utf8(reply).unwrap();
+        assert!(text.contains("<Uuid>0A1B2C3D-0000-0000-0000-000000000000</Uuid>"));
+        assert!(text.contains(&hik.spec.identity.serial));
+        assert!(hik.vendor_reply(&Search::DhipSearch).is_none());
+        let dahua = camera(Profile::Dahua, AuthMode::None, Behaviour::Normal);
+        let reply = dahua.vendor_reply(&Search::DhipSearch).unwrap();
+        let len = u32::from_le_bytes(reply[16..20].try_into().unwrap()) as usize;
+        assert_eq!((&reply[4..8], reply.len() - 32), (b"DHIP".as_slice(), len));
+        assert!(
+            camera(Profile::Axis, AuthMode::None, Behaviour::Normal)
+                .vendor_reply(&Search::DhipSearch)
+                .is_none()
+        );
     }
 
     #[test]

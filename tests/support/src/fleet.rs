@@ -182,6 +182,10 @@ pub enum Behaviour {
     NoHttp,
     /// ONVIF discovery off: no WS-Discovery answer, HTTP still answers.
     NoDiscovery,
+    /// ONVIF switched off, as Hikvision and Dahua ship many models: no WS-Discovery answer and
+    /// no device service (404); the vendor's own discovery (SADP, DHIP) and web identity pages
+    /// still answer.
+    OnvifOff,
 }
 
 impl Behaviour {
@@ -195,11 +199,18 @@ impl Behaviour {
             Self::Silent => "silent",
             Self::NoHttp => "no-http",
             Self::NoDiscovery => "no-discovery",
+            Self::OnvifOff => "onvif-off",
         }
     }
 
+    /// Answers WS-Discovery Probes.
     pub fn answers_discovery(&self) -> bool {
-        !matches!(self, Self::NoDiscovery)
+        !matches!(self, Self::NoDiscovery | Self::OnvifOff)
+    }
+
+    /// Serves the ONVIF device service.
+    pub fn serves_onvif(&self) -> bool {
+        !matches!(self, Self::OnvifOff)
     }
 
     pub fn serves_http(&self) -> bool {
@@ -390,6 +401,27 @@ impl FleetSpec {
             return Err(FleetError::DuplicateAddress(dup.ip));
         }
         Ok(spec)
+    }
+
+    /// Switches ONVIF off ([`Behaviour::OnvifOff`]) on every `n`th camera (the 1st, the
+    /// `n+1`th, …) of the families with a vendor discovery protocol (Hikvision and Dahua, with
+    /// their OEMs), counting per family; cameras with another behaviour keep it. Returns the
+    /// addresses switched.
+    pub fn switch_onvif_off(&mut self, n: usize) -> Vec<Ipv4Addr> {
+        let mut seen = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for c in &mut self.cameras {
+            let Some(family) = crate::vendor::protocol_of(c.profile) else {
+                continue;
+            };
+            let k = seen.entry(family).or_insert(0usize);
+            if *k % n.max(1) == 0 && c.behaviour == Behaviour::Normal {
+                c.behaviour = Behaviour::OnvifOff;
+                out.push(c.ip);
+            }
+            *k += 1;
+        }
+        out
     }
 
     pub fn camera(&self, ip: Ipv4Addr) -> Option<&CameraSpec> {

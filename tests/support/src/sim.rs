@@ -1,5 +1,6 @@
-//! The fleet runtime (tokio): binds every camera's WS-Discovery and HTTP sockets, answers
-//! Probes after each camera's delay and serves the device service, until dropped.
+//! The fleet runtime (tokio): binds every camera's WS-Discovery, vendor discovery (SADP, DHIP)
+//! and HTTP sockets, answers searches after each camera's delay and serves the device service
+//! and identity pages, until dropped.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -17,6 +18,7 @@ use crate::fleet::{Behaviour, FleetSpec};
 use crate::soap::parse_envelope;
 use crate::stats::{Datagram, LogEntry, Request, Stats, StatsSnapshot};
 use crate::template::TemplateError;
+use crate::vendor;
 
 pub const WSD_GROUP: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);
 pub const WSD_PORT: u16 = 3702;
@@ -106,6 +108,7 @@ impl Fleet {
         let mut tasks = Vec::new();
         let mut cameras = Vec::with_capacity(spec.cameras.len());
         let mut bound = Vec::with_capacity(spec.cameras.len());
+        let mut bound_cameras = Vec::with_capacity(spec.cameras.len());
         for cam_spec in &spec.cameras {
             let templates = crate::profile::templates(cam_spec.profile)?;
             let listener = match cam_spec.behaviour.serves_http() {
@@ -119,10 +122,10 @@ impl Fleet {
             let port = http.map_or(http_port, |a| a.port());
             let camera = Arc::new(Camera::new(cam_spec.clone(), templates, port));
             let udp = match cam_spec.behaviour.answers_discovery() {
-                true => Some(Arc::new(bind_udp(SocketAddr::new(
-                    cam_spec.ip.into(),
-                    ws_port,
-                ))?)),
+                true => Some(Arc::new(bind_udp(
+                    SocketAddr::new(cam_spec.ip.into(), ws_port),
+                    "WS-Discovery socket",
+                )?)),
                 false => None,
             };
             let ws = udp.as_ref().and_then(|s| s.local_addr().ok());
@@ -138,6 +141,7 @@ impl Fleet {
                 let responder = Responder {
                     members: vec![(camera.clone(), udp.clone())],
                     owner: Some(cam_spec.ip),
+                    vendor: None,
                     stats: stats.clone(),
                     stop: stop.clone(),
                 };
@@ -148,11 +152,12 @@ impl Fleet {
                 ws,
                 http,
             });
+            bound_cameras.push(camera.clone());
             bound.push((camera, udp));
         }
         let mut group = None;
         if let Mode::Multicast { .. } = mode {
-            let socket = bind_group(first)?;
+            let socket = bind_group(first, WSD_GROUP, WSD_PORT)?;
             group = socket.local_addr().ok();
             let members: Vec<_> = bound
                 .into_iter()
@@ -161,11 +166,14 @@ impl Fleet {
             let responder = Responder {
                 members,
                 owner: None,
+                vendor: None,
                 stats: stats.clone(),
-                stop,
+                stop: stop.clone(),
             };
             tasks.push(tokio::spawn(responder.run(Arc::new(socket))));
         }
+        let cams: Vec<_> = bound_cameras.iter().collect();
+        tasks.extend(vendor_responders(&cams, mode, first, &stats, &stop)?);
         Ok(RunningFleet {
             spec: Arc::new(spec),
             cameras,
@@ -342,12 +350,101 @@ fn deliver(
     });
 }
 
-/// A WS-Discovery receive loop: a camera's own socket (one member) or the shared multicast
-/// socket (every camera that answers discovery).
+/// The SADP and DHIP sockets: each speaking camera's own `<ip>:<port>` (unicast searches, and
+/// every reply leaves from it) and, in multicast mode, one shared socket per protocol joined to
+/// its group that also takes broadcasts.
+fn vendor_responders(
+    cameras: &[&Arc<Camera>],
+    mode: Mode,
+    first: Ipv4Addr,
+    stats: &Arc<Stats>,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>, SimError> {
+    let mut tasks = Vec::new();
+    for protocol in vendor::Protocol::ALL {
+        let what = match protocol {
+            vendor::Protocol::Sadp => "SADP socket",
+            vendor::Protocol::Dhip => "DHIP socket",
+        };
+        let mut members = Vec::new();
+        for cam in cameras {
+            if vendor::protocol_of(cam.spec.profile) != Some(protocol) {
+                continue;
+            }
+            let udp = Arc::new(bind_udp(
+                SocketAddr::new(cam.spec.ip.into(), protocol.port()),
+                what,
+            )?);
+            // A reply to the group must not reach this namespace's own group socket.
+            let _ = udp.set_multicast_loop_v4(false);
+            let responder = Responder {
+                members: vec![((*cam).clone(), udp.clone())],
+                owner: Some(cam.spec.ip),
+                vendor: Some(protocol),
+                stats: stats.clone(),
+                stop: stop.clone(),
+            };
+            tasks.push(tokio::spawn(responder.run(udp.clone())));
+            members.push(((*cam).clone(), udp));
+        }
+        if members.is_empty() || !matches!(mode, Mode::Multicast { .. }) {
+            continue;
+        }
+        let socket = bind_group(first, protocol.group(), protocol.port())?;
+        let responder = Responder {
+            members,
+            owner: None,
+            vendor: Some(protocol),
+            stats: stats.clone(),
+            stop: stop.clone(),
+        };
+        tasks.push(tokio::spawn(responder.run(Arc::new(socket))));
+    }
+    Ok(tasks)
+}
+
+/// Answers a vendor `search` from `camera` `delay` after receipt (every search is answered:
+/// SADP and DHIP have no duplicate suppression), to the asking socket or, for firmware that
+/// does so on a multicast LAN, to the protocol's group.
+fn deliver_vendor(
+    camera: &Arc<Camera>,
+    socket: &Arc<UdpSocket>,
+    (protocol, search): (vendor::Protocol, &vendor::Search),
+    (peer, received): (SocketAddr, tokio::time::Instant),
+    stats: &Arc<Stats>,
+    stop: &watch::Receiver<bool>,
+) {
+    stats.probe(false);
+    let Some(bytes) = camera.vendor_reply(search) else {
+        return;
+    };
+    let multicast_lan = !camera.spec.ip.is_loopback();
+    let peer = if multicast_lan && vendor::replies_to_group(camera.spec.profile) {
+        SocketAddr::from((protocol.group(), protocol.port()))
+    } else {
+        peer
+    };
+    let (delay, socket, stats) = (camera.spec.reply_delay, socket.clone(), stats.clone());
+    let mut stop = stop.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = tokio::time::sleep_until(received + delay) => {
+                let ok = socket.send_to(&bytes, peer).await.is_ok();
+                stats.reply(ok);
+            }
+            () = stopped(&mut stop) => {}
+        }
+    });
+}
+
+/// A discovery receive loop: a camera's own socket (one member) or a shared multicast socket
+/// (every camera that answers that protocol).
 struct Responder {
     members: Vec<(Arc<Camera>, Arc<UdpSocket>)>,
-    /// The camera owning the socket, `None` for the shared multicast socket.
+    /// The camera owning the socket, `None` for a shared multicast socket.
     owner: Option<Ipv4Addr>,
+    /// The vendor protocol of the socket; `None` for WS-Discovery.
+    vendor: Option<vendor::Protocol>,
     stats: Arc<Stats>,
     stop: watch::Receiver<bool>,
 }
@@ -366,14 +463,25 @@ impl Responder {
                 continue;
             };
             let at = tokio::time::Instant::now();
-            let envelope = parse_envelope(buf.get(..len).unwrap_or_default());
-            let request = Request::Udp {
+            let bytes = buf.get(..len).unwrap_or_default();
+            let request = |message| Request::Udp {
                 camera: self.owner,
                 multicast: self.owner.is_none(),
                 bytes: len,
-                message: datagram_kind(&envelope),
+                message,
             };
-            self.stats.datagram(peer, request);
+            if let Some(protocol) = self.vendor {
+                let (message, search) = vendor::classify(protocol, bytes);
+                self.stats.datagram(peer, request(message));
+                let Some(search) = search else { continue };
+                for (camera, udp) in &self.members {
+                    let what = (protocol, &search);
+                    deliver_vendor(camera, udp, what, (peer, at), &self.stats, &self.stop);
+                }
+                continue;
+            }
+            let envelope = parse_envelope(bytes);
+            self.stats.datagram(peer, request(datagram_kind(&envelope)));
             let Ok(envelope) = envelope else { continue };
             for (camera, udp) in &self.members {
                 deliver(camera, udp, &envelope, (peer, at), &self.stats, &self.stop);
@@ -483,12 +591,8 @@ fn bind_tcp(addr: SocketAddr) -> Result<TcpListener, SimError> {
     TcpListener::from_std(socket.into()).map_err(bind)
 }
 
-fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, SimError> {
-    let bind = |source| SimError::Bind {
-        what: "WS-Discovery socket",
-        addr,
-        source,
-    };
+fn bind_udp(addr: SocketAddr, what: &'static str) -> Result<UdpSocket, SimError> {
+    let bind = |source| SimError::Bind { what, addr, source };
     let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).map_err(bind)?;
     socket.set_reuse_address(true).map_err(bind)?;
     let _ = socket.set_send_buffer_size(SEND_BUFFER);
@@ -497,9 +601,10 @@ fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, SimError> {
     UdpSocket::from_std(socket.into()).map_err(bind)
 }
 
-/// 0.0.0.0:3702 joined to the WS-Discovery group on the interface holding `iface`.
-fn bind_group(iface: Ipv4Addr) -> Result<UdpSocket, SimError> {
-    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, WSD_PORT));
+/// 0.0.0.0:`port` joined to `group` on the interface holding `iface` (it also takes the
+/// broadcasts to that port).
+fn bind_group(iface: Ipv4Addr, group: Ipv4Addr, port: u16) -> Result<UdpSocket, SimError> {
+    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
     let bind = |source| SimError::Bind {
         what: "multicast socket",
         addr,
@@ -511,9 +616,9 @@ fn bind_group(iface: Ipv4Addr) -> Result<UdpSocket, SimError> {
     socket.set_nonblocking(true).map_err(bind)?;
     socket.bind(&addr.into()).map_err(bind)?;
     socket
-        .join_multicast_v4(&WSD_GROUP, &iface)
+        .join_multicast_v4(&group, &iface)
         .map_err(|source| SimError::Join {
-            group: WSD_GROUP,
+            group,
             iface,
             source,
         })?;

@@ -53,7 +53,7 @@ impl AuthOutcome {
     }
 }
 
-/// A WS-Discovery datagram as received.
+/// A discovery datagram as received (WS-Discovery, SADP or DHIP).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Datagram {
@@ -68,6 +68,15 @@ pub enum Datagram {
     },
     Malformed {
         error: String,
+    },
+    /// A Hikvision SADP `<Probe>` (UDP 37020).
+    Sadp {
+        uuid: Option<String>,
+        types: Option<String>,
+    },
+    /// A Dahua DHIP request (UDP 37810).
+    Dhip {
+        method: Option<String>,
     },
 }
 

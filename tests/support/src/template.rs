@@ -62,6 +62,22 @@ pub(crate) enum Field {
     MessageNumber,
     Utc(TimePart),
     Local(TimePart),
+    /// `44-19-b6-a1-b2-c3` (SADP).
+    MacLowerDash,
+    /// The camera's HTTP port.
+    HttpPort,
+    /// `.1` of the camera's /24, standing in for its gateway.
+    Gateway,
+    /// The firmware as SADP writes it: no space before `build` (`V5.6.2build 190701`).
+    SadpFirmware,
+    /// The firmware up to its first comma (`2.800.0000000.13.R, Build Date …` → `2.800.0000000.13.R`).
+    FirmwareShort,
+    /// The firmware before ` build` (ISAPI `firmwareVersion`).
+    FirmwareVersion,
+    /// `build …` of the firmware, or nothing (ISAPI `firmwareReleasedDate`).
+    FirmwareBuild,
+    /// A per-camera 64-hex-digit value derived from the serial (SADP `Salt`).
+    Salt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +130,8 @@ enum Part {
 #[derive(Clone, Debug)]
 pub(crate) struct Template {
     parts: Vec<Part>,
+    /// Escape text fields for a JSON string instead of XML text.
+    json: bool,
     /// Local time minus UTC as the capture recorded it.
     local_offset_secs: i64,
     size_hint: usize,
@@ -169,9 +187,24 @@ impl Template {
         }
         Ok(Self {
             parts,
+            json: false,
             local_offset_secs,
             size_hint: src.len() + 64,
         })
+    }
+
+    /// The same template with text fields escaped for JSON strings.
+    pub(crate) fn json(mut self) -> Self {
+        self.json = true;
+        self
+    }
+
+    fn text_into(&self, text: &str, out: &mut String) {
+        if self.json {
+            json_escape_into(text, out);
+        } else {
+            xml_escape_into(text, out);
+        }
     }
 
     pub(crate) fn render(&self, ctx: &RenderCtx<'_>) -> String {
@@ -189,12 +222,39 @@ impl Template {
         let id = ctx.identity;
         let mac = id.mac;
         match field {
-            Field::Manufacturer => xml_escape_into(&id.manufacturer, out),
-            Field::Model => xml_escape_into(&id.model, out),
-            Field::Firmware => xml_escape_into(&id.firmware, out),
-            Field::Serial => xml_escape_into(&id.serial, out),
-            Field::HardwareId => xml_escape_into(&id.hardware_id, out),
-            Field::Hostname => xml_escape_into(&id.hostname, out),
+            Field::Manufacturer => self.text_into(&id.manufacturer, out),
+            Field::Model => self.text_into(&id.model, out),
+            Field::Firmware => self.text_into(&id.firmware, out),
+            Field::Serial => self.text_into(&id.serial, out),
+            Field::HardwareId => self.text_into(&id.hardware_id, out),
+            Field::Hostname => self.text_into(&id.hostname, out),
+            Field::SadpFirmware => self.text_into(&id.firmware.replacen(" build", "build", 1), out),
+            Field::FirmwareShort => {
+                self.text_into(id.firmware.split(',').next().unwrap_or_default(), out);
+            }
+            Field::FirmwareVersion => {
+                let (version, _) = id
+                    .firmware
+                    .split_once(" build")
+                    .unwrap_or((&id.firmware, ""));
+                self.text_into(version, out);
+            }
+            Field::FirmwareBuild => {
+                if let Some((_, build)) = id.firmware.split_once(" build") {
+                    out.push_str("build");
+                    self.text_into(build, out);
+                }
+            }
+            Field::Salt => {
+                let digest = crate::auth::sha256_hex(&format!("salt:{}", id.serial));
+                out.push_str(&digest);
+            }
+            Field::MacLowerDash => out.push_str(&crate::fleet::format_mac(&mac).replace(':', "-")),
+            Field::HttpPort => push(out, format_args!("{}", ctx.http_port)),
+            Field::Gateway => {
+                let [a, b, c, _] = ctx.ip.octets();
+                push(out, format_args!("{a}.{b}.{c}.1"));
+            }
             Field::PctManufacturer => pct_encode_into(&id.manufacturer, out),
             Field::PctModel => pct_encode_into(&id.model, out),
             Field::PctSerial => pct_encode_into(&id.serial, out),
@@ -351,6 +411,18 @@ pub(crate) fn xml_escape_into(text: &str, out: &mut String) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The inside of a JSON string: quotes, backslashes and control characters escaped.
+pub(crate) fn json_escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => push(out, format_args!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }
