@@ -51,9 +51,7 @@ pub fn discovery_socket(
         s.set_multicast_ttl_v4(1).map_err(opt("IP_MULTICAST_TTL"))?;
         s.set_multicast_loop_v4(false)
             .map_err(opt("IP_MULTICAST_LOOP"))?;
-        // A socket bound to an address still gets every group any socket joined unless told not to.
-        s.set_multicast_all_v4(false)
-            .map_err(opt("IP_MULTICAST_ALL"))?;
+        no_foreign_groups(&s);
     }
     s.set_nonblocking(true).map_err(opt("O_NONBLOCK"))?;
     s.bind(&addr.into())
@@ -85,8 +83,7 @@ pub fn group_listener(
         .map_err(|source| UdpError::Open { addr, source })?;
     grow_receive_buffer(&s);
     s.set_reuse_address(true).map_err(opt("SO_REUSEADDR"))?;
-    s.set_multicast_all_v4(false)
-        .map_err(opt("IP_MULTICAST_ALL"))?;
+    no_foreign_groups(&s);
     s.set_nonblocking(true).map_err(opt("O_NONBLOCK"))?;
     s.bind(&addr.into())
         .map_err(|source| UdpError::Open { addr, source })?;
@@ -110,6 +107,15 @@ pub fn group_listener(
     let std: std::net::UdpSocket = s.into();
     let sock = UdpSocket::from_std(std).map_err(|source| UdpError::Open { addr, source })?;
     Ok((sock, granted))
+}
+
+/// A socket bound to an address still gets every group any socket on the host joined unless
+/// told not to (IP_MULTICAST_ALL, Linux). Not fatal when unsupported (qemu-user, old kernels):
+/// such stray datagrams are scope-checked and parsed like any other.
+fn no_foreign_groups(s: &Socket) {
+    if let Err(e) = s.set_multicast_all_v4(false) {
+        tracing::debug!(error = %e, "IP_MULTICAST_ALL not supported; continuing without it");
+    }
 }
 
 /// Asks for [`WANT_RCVBUF`]: SO_RCVBUFFORCE when privileged (ignores `net.core.rmem_max`),
