@@ -50,7 +50,7 @@ pub struct TargetCheck {
     pub pct: u8,
     /// Per cent done at the target date (or now, when it is still ahead).
     pub achieved_pct: f64,
-    /// `met`, `missed`, or `ahead` (not yet due).
+    /// `met`, `missed`, `met early` or `not yet due`.
     pub outcome: &'static str,
     /// Remaining allowed at that date, against today's accountable total.
     pub remaining_allowed: u32,
@@ -148,7 +148,8 @@ fn targets(series: &[Point], p: &Programme, now: &Point) -> Vec<TargetCheck> {
             };
             let achieved = pct(point.done(), point.accountable());
             let outcome = match (due, achieved + 1e-9 >= f64::from(t.pct)) {
-                (false, _) => "ahead",
+                (false, true) => "met early",
+                (false, false) => "not yet due",
                 (true, true) => "met",
                 (true, false) => "missed",
             };
@@ -284,7 +285,9 @@ mod tests {
         )
         .unwrap();
         let got: Vec<(u8, &str)> = p.targets.iter().map(|t| (t.pct, t.outcome)).collect();
-        assert_eq!(got, [(50, "met"), (80, "missed"), (100, "ahead")]);
+        assert_eq!(got, [(50, "met"), (80, "missed"), (100, "met early")]);
+        let early = project(&series[..15], Some(&programme(40, &[(30, 100)]))).unwrap();
+        assert_eq!(early.targets[0].outcome, "not yet due");
         assert_eq!(p.targets[0].remaining_allowed, 10);
     }
 
